@@ -1,0 +1,33 @@
+"""scikit-learn estimators for the neural mass models of brainmass.
+
+One regressor per brainmass model family plus :class:`NeuralMassRegressor`
+for any node class; each fits its parameters with a gradient (optax),
+nevergrad or scipy backend on one compiled, vmapped evaluator.
+"""
+
+from ._evaluator import cache_info, clear_cache
+from ._generic import NeuralMassRegressor
+from ._models import *  # noqa: F401,F403
+from ._models import __all__ as _model_all
+from ._objectives import OBJECTIVES, Objective, mse
+from ._optimizers import Nevergrad, Optax, Scipy
+from ._simulation import KeyedWhiteNoise
+
+__version__ = "0.1.0"
+
+REGRESSORS = tuple(globals()[n] for n in _model_all)
+
+__all__ = [
+    "NeuralMassRegressor",
+    *_model_all,
+    "REGRESSORS",
+    "Optax",
+    "Nevergrad",
+    "Scipy",
+    "Objective",
+    "OBJECTIVES",
+    "mse",
+    "KeyedWhiteNoise",
+    "cache_info",
+    "clear_cache",
+]

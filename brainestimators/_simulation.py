@@ -1,0 +1,234 @@
+"""Pure simulation of a brainmass model from traced parameter values.
+
+:func:`simulate` builds the brainmass node (and, for whole-brain models, its
+coupling) *inside* the function from plain arrays, runs it with
+``brainmass.Simulator`` and returns the monitored trajectory. Because nothing
+is built outside, the function can be ``jit``-ed, ``grad``-ed and ``vmap``-ed
+over candidates, samples and noise keys.
+"""
+
+import inspect
+from dataclasses import dataclass
+from functools import lru_cache
+
+import brainmass
+import brainstate
+import braintools
+import brainunit as u
+import jax
+import jax.numpy as jnp
+
+from ._specs import brainmass_name, get_spec, model_parameters
+
+__all__ = ["SimConfig", "simulate", "KeyedWhiteNoise"]
+
+
+class KeyedWhiteNoise(brainmass.Noise):
+    """White noise drawn from an explicit JAX key, folded with the step index.
+
+    brainmass's noise processes draw from brainstate's global random state,
+    which cannot take a traced key under a plain ``jax.vmap`` / ``jax.jit``
+    (brainstate raises ``TraceContextError``). Drawing from ``fold_in(key, i)``
+    keeps the simulation a pure function of its key, so a noise seed is just
+    another vmappable argument and a row's noise never depends on its batch
+    position. The increment is Euler-Maruyama: ``sigma * sqrt(dt) * N(0, 1)``
+    per step, ``sigma`` in input units per sqrt(ms).
+    """
+
+    __module__ = "brainestimators"
+
+    def __init__(self, in_size, sigma, key, unit=u.UNITLESS):
+        super().__init__(in_size=in_size)
+        self.sigma = sigma
+        self.key = key
+        self.unit = unit
+
+    def update(self):
+        i = brainstate.environ.get("i")
+        dt = u.get_magnitude(brainstate.environ.get_dt() / u.ms)
+        z = jax.random.normal(jax.random.fold_in(self.key, i), self.varshape)
+        return (self.sigma / jnp.sqrt(dt)) * z * self.unit
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything static about one simulation (hashable; part of cache keys).
+
+    Parameter *values* are not here: they are traced arguments, so changing a
+    fixed parameter, the connectivity or the noise level never recompiles.
+    """
+
+    model: object  # family name (str) or brainmass class
+    n_regions: int
+    n_steps: int
+    dt: float  # ms
+    transient_steps: int = 0
+    sample_every: int = 1
+    monitor: str = None
+    drive: str = "none"  # 'none' | 'const' | 'series'
+    coupling: str = None  # None | 'diffusive' | 'additive'
+    noise: bool = False
+    initial: tuple = ()  # states given constant initial values (traced)
+
+    @property
+    def spec(self):
+        return get_spec(self.model)
+
+    @property
+    def n_out(self):
+        return (self.n_steps - self.transient_steps + self.sample_every - 1) // self.sample_every
+
+
+class _Network(brainstate.nn.Module):
+    """A node plus optional coupling; the drive and coupling enter one input."""
+
+    def __init__(self, node, spec, coupling=None, couple_on=None, conn=None, k=None):
+        super().__init__()
+        self.node = node
+        self.coupling = coupling
+        self.couple_on = couple_on
+        self.conn = conn
+        self.k = k
+        self._drive = spec.drive
+
+    def _coupling(self):
+        x = getattr(self.node, self.couple_on).value
+        if self.coupling == "additive":
+            return brainmass.additive_coupling(x, self.conn, self.k)
+        # brainmass's diffusive coupling takes the (delayed) source as an
+        # (n_target, n_source) matrix; without delays every target sees x.
+        xd = u.math.broadcast_to(x, (x.shape[-1],) + x.shape)
+        return brainmass.diffusive_coupling(xd, x, self.conn, self.k)
+
+    def update(self, drive=None):
+        inp = None
+        if self.coupling is not None:
+            inp = self._coupling()
+        if drive is not None:
+            inp = drive if inp is None else inp + drive
+        if inp is None:
+            return self.node()
+        return self.node(**{self._drive: inp})
+
+
+def _read(node, monitor):
+    attr = getattr(node, monitor)
+    return attr() if callable(attr) and not isinstance(attr, brainstate.State) else attr.value
+
+
+def _build(cfg, params, key):
+    spec = cfg.spec
+    units = model_parameters(spec)
+    kwargs = {}
+    for name, (_, unit) in units.items():
+        if name in params:
+            value = params[name] * unit if unit != u.UNITLESS else params[name]
+            kwargs[brainmass_name(name)] = value
+    n = cfg.n_regions
+    if cfg.noise:
+        sigma = params["noise_sigma"]
+        for j, (slot, unit) in enumerate(spec.noise):
+            kwargs[slot] = KeyedWhiteNoise(n, sigma, jax.random.fold_in(key, j), unit)
+    if spec.builtin_network and params.get("connectivity") is not None:
+        kwargs["conn"] = params["connectivity"]
+    for j, (name, init) in enumerate(_random_inits(spec.cls)):
+        rng = brainstate.random.RandomState(jax.random.fold_in(key, 1000 + j))
+        kwargs[name] = _SeededInit(init, rng)
+    for state in cfg.initial:
+        kwargs[init_argument(spec.cls, state)] = braintools.init.Constant(params["init:" + state])
+    node = spec.cls(n, **kwargs)
+    if cfg.coupling is None or spec.builtin_network:
+        return _Network(node, spec)
+    return _Network(node, spec, cfg.coupling, spec.couple_on,
+                    params["connectivity"], params["k"])
+
+
+class _SeededInit:
+    """A braintools initializer drawing from a local, key-seeded generator."""
+
+    def __init__(self, init, rng):
+        self.init = init
+        self.rng = rng
+
+    def __call__(self, size, **kwargs):
+        return self.init(size, rng=self.rng)
+
+
+def init_argument(cls, state):
+    """Constructor argument holding the initializer of ``state`` (``init_x`` or ``x_init``)."""
+    sig = inspect.signature(cls.__init__).parameters
+    for name in (f"init_{state}", f"{state}_init"):
+        if name in sig:
+            return name
+    known = [n for n in sig if n.startswith("init_") or n.endswith("_init")]
+    raise ValueError(
+        f"{cls.__name__} has no initial value for {state!r}; initializers: {known}."
+    )
+
+
+@lru_cache(maxsize=None)
+def _random_inits(cls):
+    # Random initial states would draw from brainstate's global generator,
+    # which a traced key cannot seed (see KeyedWhiteNoise).
+    out = []
+    for name, p in inspect.signature(cls.__init__).parameters.items():
+        if (name.startswith("init_") or name.endswith("_init")) and isinstance(
+            p.default, (braintools.init.Uniform, braintools.init.Normal)
+        ):
+            out.append((name, p.default))
+    return tuple(out)
+
+
+def simulate(cfg, params, drive=None, key=None):
+    """Run one simulation and return the monitored trajectory.
+
+    Parameters
+    ----------
+    cfg : SimConfig
+        Static configuration.
+    params : dict of str to array
+        Model parameter magnitudes in brainmass's default units, plus
+        ``'noise_sigma'``, ``'k'`` and ``'connectivity'`` where used.
+    drive : array or None
+        ``(n_inputs,)`` constant drive or ``(n_drive, n_inputs)`` drive held
+        for ``sample_every`` steps each (after the transient), in the model's
+        input unit; ``n_inputs`` is 1 or ``n_regions``.
+    key : jax random key or None
+        Noise key.
+
+    Returns
+    -------
+    jax.Array
+        ``(n_out, n_regions)`` magnitudes of the monitored variable.
+    """
+    if key is None:
+        key = jax.random.key(0)
+    spec = cfg.spec
+    net = _build(cfg, params, key)
+    monitor = cfg.monitor or spec.monitor
+    unit = spec.input_unit
+    n = cfg.n_regions
+
+    if cfg.drive == "none":
+        inputs = None
+    elif cfg.drive == "const":
+        d = jnp.broadcast_to(drive, (n,)) * unit
+        inputs = lambda i, t: d  # noqa: E731
+    else:
+        series = drive
+        last = series.shape[0] - 1
+
+        def inputs(i, t):
+            j = jnp.clip((i - cfg.transient_steps) // cfg.sample_every, 0, last)
+            return jnp.broadcast_to(series[j], (n,)) * unit
+
+    res = brainmass.Simulator(net, dt=cfg.dt * u.ms).run(
+        cfg.n_steps * cfg.dt * u.ms,
+        inputs=inputs,
+        monitors=lambda m: _read(m.node, monitor),
+        transient=cfg.transient_steps or None,
+        sample_every=cfg.sample_every,
+        jit=False,
+    )
+    out = u.get_magnitude(res["output"])
+    return jnp.reshape(out, (out.shape[0], n))
