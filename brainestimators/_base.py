@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -166,14 +167,16 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         return as_magnitude(data, r.monitor_unit, f"{name} (monitored variable {r.monitor!r})")
 
     def _validate(self, r, X, y, reset):
-        """Return ``(mode, drive, target, n_regions)`` as float arrays."""
+        """Return ``(mode, drive, target, n_regions, target_ndim)`` (float arrays)."""
         if y is None:
             X = self._target_magnitude(r, X, "X")
+            check_recordings(X)
             X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float64)
             check_recordings(X)
-            if X.ndim == 2:
+            ndim = X.ndim
+            if ndim == 2:
                 X = X[:, :, None]
-            return "target", None, X, X.shape[2]
+            return "target", None, X, X.shape[2], ndim
         X = as_magnitude(X, self._get_spec().input_unit, "X (drive)")
         y = self._target_magnitude(r, y, "y")
         X, y = validate_data(
@@ -190,12 +193,18 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             )
         if y.ndim > 3:
             raise ValueError(f"y must be 1-, 2- or 3-D, got shape {y.shape}.")
+        if y.ndim == 2 and y.shape[1] == 1:
+            if reset:
+                warnings.warn(
+                    "A column-vector y was passed when a 1d array was expected; using y.ravel().",
+                    DataConversionWarning, stacklevel=3)
+            y = y.ravel()
         if X.shape[0] != y.shape[0]:
             raise ValueError(
                 f"X and y have different numbers of samples: {X.shape[0]} and {y.shape[0]}."
             )
         mode = "trajectory" if y.ndim == 3 else "readout"
-        return mode, X, y, X.shape[-1]
+        return mode, X, y, X.shape[-1], y.ndim
 
     # -- configuration -----------------------------------------------------
     def _sim_config(self, r, mode, drive, n_time, n_regions):
@@ -284,7 +293,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         r = self._check_params()
-        mode, drive, target, n_regions = self._validate(r, X, y, reset=True)
+        mode, drive, target, n_regions, ndim = self._validate(r, X, y, reset=True)
         cfg = self._eval_config(r, mode, drive, target, n_regions)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -323,7 +332,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.fit_mode_ = mode
         self.n_regions_ = int(cfg.sim.n_regions)
         self.n_outputs_ = int(cfg.n_outputs)
-        self.target_ndim_ = int(np.ndim(target))
+        self.target_ndim_ = int(ndim)
         self.noise_seed_ = seed
         self.stop_reason_ = status
         return self
@@ -361,7 +370,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         r = self._check_params()
         if self.fit_mode_ == "target":
-            mode, drive, target, n_regions = self._validate(r, X, None, reset=False)
+            mode, drive, target, n_regions, _ = self._validate(r, X, None, reset=False)
         else:
             if y is None:
                 X = as_magnitude(X, self._get_spec().input_unit, "X (drive)")
@@ -373,7 +382,13 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 drive, n_regions = X, X.shape[-1]
                 mode = "trajectory" if nd == 3 else "readout"
             else:
-                mode, drive, target, n_regions = self._validate(r, X, y, reset=False)
+                mode, drive, target, n_regions, _ = self._validate(r, X, y, reset=False)
+        if (mode == "target" or drive.ndim == 3) and n_regions != self.n_regions_ and (
+                mode == "target" or n_regions != 1):
+            what = "regions" if mode == "target" else "inputs"
+            raise ValueError(
+                f"X has {n_regions} {what}; the model was fitted with {self.n_regions_} regions."
+            )
         cfg = self._eval_config(r, mode, drive, target, n_regions)
         fixed = self._fixed(cfg.sim.n_regions, r.names)
         names = [n for n in r.names if n in self.best_params_]
@@ -441,6 +456,18 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if not np.isfinite(loss):
             return -np.inf
         return float(cfg.objective.score(loss))
+
+    def _draw(self, n_samples, n_time, n_regions, random_state):
+        """Recordings of the model at its constructor values (no fitting)."""
+        r = self._check_params()
+        r.names, r.lo, r.hi = (), np.zeros(0), np.zeros(0)
+        target = np.zeros((1, n_time, n_regions))
+        cfg = self._eval_config(r, "target", None, target, n_regions)
+        fixed = self._fixed(cfg.sim.n_regions)
+        rng = check_random_state(random_state)
+        keys = jax.random.split(jax.random.key(int(rng.randint(np.iinfo(np.int32).max))), n_samples)
+        out = get_evaluator(cfg).sample(jnp.zeros(0, jnp.float32), fixed, None, keys)
+        return np.asarray(out, dtype=np.float64)
 
     def simulate(self, n_samples=1, X=None, random_state=None):
         """Draw recordings from the fitted model, like ``GaussianMixture.sample``.

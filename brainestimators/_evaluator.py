@@ -120,7 +120,7 @@ class Evaluator:
             per_row = jax.vmap(lambda t: obj(pred, t))(target)
             return jnp.mean(per_row)
         if cfg.mode == "readout":
-            return jnp.asarray(obj(pred, target)).reshape(())
+            return jnp.asarray(obj(pred.reshape(target.shape), target)).reshape(())
         return jnp.mean(jax.vmap(obj)(pred, target))
 
     def _loss_z(self, z, lo, hi, fixed, drive, target, key):

@@ -96,10 +96,15 @@ def monitor_unit(model, monitor):
 
 def check_recordings(X, name="X"):
     """Shape checks for a stack of recordings before ``validate_data``."""
-    nd = np.ndim(X)
+    try:
+        nd = np.asarray(X).ndim
+    except (TypeError, ValueError):
+        return  # ragged or exotic input: validate_data reports it
+    if nd == 0:
+        return
     if nd not in (2, 3):
         raise ValueError(
             f"{name} must be a stack of recordings (n_samples, n_time, n_regions) or "
-            f"(n_samples, n_time) for one region; got {nd}-D with shape {np.shape(X)}. "
+            f"(n_samples, n_time) for one region; got {nd}-D with shape {np.asarray(X).shape}. "
             f"A single (n_time, n_regions) recording is {name}[None]."
         )

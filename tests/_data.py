@@ -1,0 +1,10 @@
+"""Small synthetic targets shared by the tests."""
+
+from brainestimators import HopfRegressor
+from brainestimators.datasets import make_recordings
+
+
+def hopf_recordings(a=0.8, n_samples=3, n_time=200, n_regions=2, noise=0.0, seed=0):
+    """Recordings of a Hopf model at a known ``a`` (w = 0.3, kicked off x = 0.5)."""
+    truth = HopfRegressor(a=a, w=0.3, initial_state={"x": 0.5}, noise_sigma=noise)
+    return make_recordings(truth, n_samples, n_time, n_regions, random_state=seed)

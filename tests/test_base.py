@@ -1,0 +1,168 @@
+"""Data contract, determinism, persistence and the fitting controls."""
+
+import pickle
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+
+import brainestimators as be
+
+from _data import hopf_recordings
+
+NOISY = dict(w=0.3, initial_state={"x": 0.5}, noise_sigma=0.02, bounds={"a": (0.2, 1.5)},
+             objective="fc_corr")
+BACKENDS = [("grad", None), ("nevergrad", "DE"), ("scipy", "Nelder-Mead"),
+            ("scipy", "differential_evolution")]
+
+
+@pytest.fixture(scope="module")
+def X():
+    return hopf_recordings(a=0.8, n_samples=3, n_time=80, n_regions=3, noise=0.02)
+
+
+@pytest.mark.parametrize("backend,optimizer", BACKENDS)
+def test_same_random_state_gives_identical_fits(X, backend, optimizer):
+    kw = dict(NOISY, backend=backend, optimizer=optimizer, max_iter=3, random_state=7)
+    a, b = be.HopfRegressor(**kw).fit(X), be.HopfRegressor(**kw).fit(X)
+    assert a.best_params_ == b.best_params_ and a.history_ == b.history_
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+def test_other_random_state_draws_other_noise(X):
+    a = be.HopfRegressor(**NOISY, max_iter=1, random_state=1).fit(X)
+    b = be.HopfRegressor(**NOISY, max_iter=1, random_state=2).fit(X)
+    assert not np.array_equal(a.predict(X), b.predict(X))
+
+
+def test_pickle_and_joblib_round_trips_predict_identically(X, tmp_path):
+    est = be.HopfRegressor(**NOISY, max_iter=2, random_state=0).fit(X)
+    ref = est.predict(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), ref)
+    joblib.dump(est, tmp_path / "est.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "est.joblib").predict(X), ref)
+    # ... and in a fresh process
+    np.save(tmp_path / "X.npy", X)
+    code = (
+        "import joblib, numpy as np; est = joblib.load(r'{0}/est.joblib'); "
+        "np.save(r'{0}/pred.npy', est.predict(np.load(r'{0}/X.npy')))"
+    ).format(tmp_path)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+    np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), ref)
+
+
+def test_fitted_attributes_are_plain_python(X):
+    est = be.HopfRegressor(**NOISY, max_iter=2, random_state=0).fit(X)
+    assert isinstance(est.best_params_["a"], float) and isinstance(est.best_loss_, float)
+    assert all(isinstance(v, float) for v in est.history_) and isinstance(est.n_iter_, int)
+    assert est.n_features_in_ == X.shape[1] and est.n_regions_ == 3
+
+
+def test_fit_x_is_the_target_and_predict_matches_its_shape(X):
+    est = be.HopfRegressor(**NOISY, max_iter=2, random_state=0).fit(X)
+    assert est.fit_mode_ == "target"
+    assert est.predict(X).shape == X.shape and est.predict(X).dtype == np.float64
+    # one region: (n_samples, n_time)
+    est1 = be.HopfRegressor(**NOISY, max_iter=2, random_state=0).fit(X[:, :, 0])
+    assert est1.predict(X[:, :, 0]).shape == X[:, :, 0].shape
+
+
+def test_score_is_the_objective_with_greater_is_better(X):
+    good = be.HopfRegressor(**NOISY, a=0.8, max_iter=1, random_state=0,
+                            init={"a": 0.8}).fit(X)
+    assert -1.0 <= good.score(X) <= 1.0  # fc_corr score is the correlation itself
+    rmse = be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, bounds={"a": (0.2, 1.5)},
+                            max_iter=1)
+    clean = hopf_recordings(a=0.8, n_samples=1, n_time=80, n_regions=1)
+    right = rmse.set_params(init={"a": 0.8}).fit(clean).score(clean)
+    wrong = rmse.set_params(init={"a": 1.4}, max_iter=1).fit(clean).score(clean)
+    assert right > wrong and right <= 0  # -RMSE
+
+
+def test_driven_readout_and_trajectory_targets():
+    rng = np.random.default_rng(0)
+    drive = rng.uniform(-0.5, 0.5, size=(6, 2))
+    truth = be.LinearRegressor(gamma=-2.0, bounds={"gamma": (-5.0, -0.5)}, duration=20.0)
+    y = truth.set_params(init={"gamma": -2.0}, max_iter=1).fit(drive, np.zeros(6)).predict(drive)
+    est = be.LinearRegressor(bounds={"gamma": (-5.0, -0.5)}, duration=20.0, backend="scipy",
+                             optimizer="L-BFGS-B", max_iter=1).fit(drive, y)
+    assert est.fit_mode_ == "readout" and est.predict(drive).shape == (6,)
+    assert est.best_params_["gamma"] == pytest.approx(-2.0, rel=0.02)
+    # per-region readouts
+    Y2 = truth.fit(drive, np.zeros((6, 2))).predict(drive)
+    assert Y2.shape == (6, 2)
+    # time-varying drive -> trajectory target
+    series = rng.uniform(-0.5, 0.5, size=(4, 30, 2))
+    traj = be.LinearRegressor(bounds={"gamma": (-5.0, -0.5)}, sample_dt=0.5, max_iter=2)
+    traj.fit(series, np.zeros((4, 30, 2)))
+    assert traj.fit_mode_ == "trajectory" and traj.predict(series).shape == (4, 30, 2)
+
+
+def test_simulate_draws_independent_recordings(X):
+    est = be.HopfRegressor(**NOISY, max_iter=1, random_state=0).fit(X)
+    draws = est.simulate(4, random_state=0)
+    assert draws.shape == (4,) + X.shape[1:]
+    assert not np.allclose(draws[0], draws[1])
+    np.testing.assert_array_equal(draws, est.simulate(4, random_state=0))
+
+
+def test_warm_start_continues_from_the_last_fit(X):
+    est = be.HopfRegressor(**NOISY, max_iter=3, random_state=0, warm_start=True).fit(X)
+    first = est.best_params_["a"]
+    est.set_params(max_iter=1).fit(X)
+    assert est.history_[0] == pytest.approx(est.best_loss_, abs=1.0)
+    assert abs(est.best_params_["a"] - first) < 0.2
+
+
+def test_callback_stops_and_keeps_the_best(X):
+    seen = []
+
+    def stop_after_two(state):
+        seen.append(state.best_loss)
+        return state.n_iter >= 2
+
+    est = be.HopfRegressor(**NOISY, max_iter=50, callback=stop_after_two, random_state=0)
+    with pytest.warns(RuntimeWarning, match="stopped early"):
+        est.fit(X)
+    assert est.n_iter_ == 2 and est.stop_reason_ == "callback"
+    assert est.best_loss_ == min(seen)
+
+
+def test_n_iter_no_change_stops_a_converged_search():
+    clean = hopf_recordings(a=0.8, n_samples=1, n_time=60, n_regions=1)
+    est = be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, bounds={"a": (0.2, 1.5)},
+                           backend="nevergrad", max_iter=200, n_iter_no_change=5, tol=1e-3,
+                           random_state=0).fit(clean)
+    assert est.n_iter_ < 200
+
+
+def test_braintools_and_optax_optimizers_are_accepted(X):
+    import braintools
+    import optax
+
+    for opt in (braintools.optim.Adam(lr=0.1), optax.sgd(0.05), "adam"):
+        est = be.HopfRegressor(**NOISY, optimizer=opt, max_iter=2, random_state=0).fit(X)
+        assert np.isfinite(est.best_loss_)
+
+
+def test_optimizer_settings_are_nested_parameters():
+    est = be.HopfRegressor(optimizer=be.Optax("adam", learning_rate=0.1))
+    assert est.get_params()["optimizer__learning_rate"] == 0.1
+    est.set_params(optimizer__learning_rate=0.2)
+    assert est.optimizer.learning_rate == 0.2
+
+
+def test_coupled_network_with_connectivity():
+    rng = np.random.default_rng(0)
+    C = rng.uniform(0, 1, (4, 4))
+    np.fill_diagonal(C, 0)
+    truth = be.HopfRegressor(a=-0.05, w=0.3, noise_sigma=0.05, connectivity=C, k=0.3)
+    from brainestimators.datasets import make_recordings
+
+    X = make_recordings(truth, n_samples=2, n_time=100, random_state=0)
+    est = be.HopfRegressor(a=-0.05, w=0.3, noise_sigma=0.05, connectivity=C,
+                           bounds={"k": (0.0, 1.0)}, objective="fc_corr", max_iter=3,
+                           random_state=0).fit(X)
+    assert 0.0 <= est.best_params_["k"] <= 1.0 and est.predict(X).shape == X.shape
