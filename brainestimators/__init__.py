@@ -5,6 +5,7 @@ for any node class; each fits its parameters with a gradient (optax),
 nevergrad or scipy backend on one compiled, vmapped evaluator.
 """
 
+from ._config import enable_compilation_cache
 from ._evaluator import cache_info, clear_cache
 from ._generic import NeuralMassRegressor
 from ._models import *  # noqa: F401,F403
@@ -30,4 +31,5 @@ __all__ = [
     "KeyedWhiteNoise",
     "cache_info",
     "clear_cache",
+    "enable_compilation_cache",
 ]

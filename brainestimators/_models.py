@@ -1370,7 +1370,7 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
     __doc__ = """CoombesByrne neural mass model as a scikit-learn regressor.
 
     Wraps :class:`brainmass.CoombesByrneStep` (Coombes-Byrne next-generation mean field with synapses). Default monitored variable:
-    ``r``; drive and coupling enter through ``r_inp``; default
+    ``r``; drive and coupling enter through ``v_inp``; default
     ``bounds``: ``{'eta': (-5.0, 5.0)}``.
 
     Parameters

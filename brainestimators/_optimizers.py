@@ -56,8 +56,11 @@ class Nevergrad(BaseEstimator):
     ----------
     method : str, default='DE'
         A nevergrad optimizer name (``'DE'``, ``'TwoPointsDE'``, ``'CMA'``,
-        ``'PSO'``, ``'OnePlusOne'``, ...) from nevergrad's registry.
-        (``NGOpt`` is avoided as a default: it breaks with numpy 2.)
+        ``'PSO'``, ``'OnePlusOne'``, ...) from nevergrad's registry;
+        ``'DE'`` is differential evolution with a population of ``n_sample``
+        (as braintools runs it). ``'TwoPointsDE'`` is more robust on rugged
+        1-D problems. (``NGOpt`` is avoided as a default: it breaks with
+        numpy 2.)
     n_sample : int, default=6
         Candidates asked per generation, all evaluated in one vmapped call.
     options : dict or None, default=None

@@ -102,7 +102,7 @@ MODEL_SPECS = {
         "MontbrioPazoRoxinStep", "r", "r_inp", u.Hz, (("noise_r", u.Hz), ("noise_v", _ONE)),
         {"eta": (-10.0, 5.0)}, "Montbrio-Pazo-Roxin next-generation mean field (QIF)"),
     "CoombesByrne": ModelSpec(
-        "CoombesByrneStep", "r", "r_inp", _ONE, (("noise_r", _ONE), ("noise_v", _ONE)),
+        "CoombesByrneStep", "r", "v_inp", _ONE, (("noise_r", _ONE), ("noise_v", _ONE)),
         {"eta": (-5.0, 5.0)}, "Coombes-Byrne next-generation mean field with synapses"),
     "LarterBreakspear": ModelSpec(
         "LarterBreakspearStep", "V", "V_inp", _ONE, (("noise_V", _ONE),),

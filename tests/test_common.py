@@ -15,6 +15,27 @@ def _tiny(cls):
 ESTIMATORS = [_tiny(c) for c in (*be.REGRESSORS, be.NeuralMassRegressor)]
 
 
-@parametrize_with_checks(ESTIMATORS)
+def expected_failed_checks(estimator):
+    if isinstance(estimator, be.FitzHughNagumoRegressor):
+        return {
+            "check_regressors_train": (
+                "the check sets `alpha = 0.01` on any estimator with an `alpha` attribute "
+                "(the regularisation of linear models); here `alpha` is a FitzHugh-Nagumo "
+                "model parameter and at 0.01 every simulation diverges, which fit reports "
+                "as an error by design instead of returning garbage"
+            ),
+        }
+    if isinstance(estimator, be.CoombesByrneRegressor):
+        reason = (
+            "the check drives the model with inputs around 100; the Coombes-Byrne "
+            "membrane equation is quadratic in v (dv/dt = v^2 + ... + I), so such a "
+            "drive blows up in finite time and fit reports that every candidate diverged"
+        )
+        return dict.fromkeys(
+            ["check_fit_idempotent", "check_fit_check_is_fitted", "check_n_features_in"], reason)
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

@@ -47,6 +47,9 @@ def variance_match(as_loss=True):
     return objective
 
 
+# Local methods start where the seeds' models start (a = 0.1 / 0.3); population
+# methods from the box centre, as the seeds' Fitter does (its nevergrad search
+# space is a bounded ng.p.Scalar, initialised at the centre).
 BACKENDS = [
     ("grad", Optax("adam", learning_rate=0.1), 150),
     ("nevergrad", Nevergrad("DE", n_sample=6), 30),
@@ -55,13 +58,18 @@ BACKENDS = [
     ("scipy", Scipy("differential_evolution", popsize=6), 15),
 ]
 
+def _init(optimizer, a0, box):
+    population = getattr(optimizer, "method", None) in ("DE", "differential_evolution")
+    return {"a": 0.5 * (box[0] + box[1]) if population else a0}
+
 
 @pytest.mark.parametrize("backend,optimizer,max_iter", BACKENDS)
 def test_seed000_hopf_amplitude(backend, optimizer, max_iter):
     target = _settled(1.5, 1, 300.0, 150.0)[None]  # one recording, (1, 1500, 1)
     est = HopfRegressor(
         w=0.3, initial_state={"x": 0.5, "y": 0.0}, transient=150.0,
-        bounds={"a": (0.05, 3.0)}, init={"a": 0.1}, objective=amplitude_loss,
+        bounds={"a": (0.05, 3.0)}, init=_init(optimizer, 0.1, (0.05, 3.0)),
+        objective=amplitude_loss,
         backend=backend, optimizer=optimizer, max_iter=max_iter, random_state=0,
     ).fit(target)
     assert est.best_params_["a"] == pytest.approx(1.5, rel=0.02)
@@ -75,7 +83,8 @@ def test_seed003_variance_match(backend, optimizer, max_iter):
     X = np.asarray(target)[None]
     est = HopfRegressor(
         w=0.3, initial_state={"x": 0.5}, transient=50.0, bounds={"a": (0.1, 2.1)},
-        init={"a": 0.3}, objective=variance_match(as_loss=True), backend=backend,
+        init=_init(optimizer, 0.3, (0.1, 2.1)), objective=variance_match(as_loss=True),
+        backend=backend,
         optimizer=optimizer, max_iter=max_iter, random_state=0,
     ).fit(X)
     assert est.best_params_["a"] == pytest.approx(1.0, rel=0.02)
