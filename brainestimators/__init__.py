@@ -6,12 +6,14 @@ nevergrad or scipy backend on one compiled, vmapped evaluator.
 """
 
 from ._config import enable_compilation_cache
+from ._embedding import GenerativeEmbedding
 from ._evaluator import cache_info, clear_cache
 from ._generic import NeuralMassRegressor
 from ._models import *  # noqa: F401,F403
 from ._models import __all__ as _model_all
-from ._objectives import OBJECTIVES, Objective, mse
+from ._objectives import OBJECTIVES, Objective, mse, psd_corr
 from ._optimizers import Nevergrad, Optax, Scipy
+from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._simulation import KeyedWhiteNoise
 
 __version__ = "0.1.0"
@@ -22,12 +24,18 @@ __all__ = [
     "NeuralMassRegressor",
     *_model_all,
     "REGRESSORS",
+    "GenerativeEmbedding",
     "Optax",
     "Nevergrad",
     "Scipy",
     "Objective",
     "OBJECTIVES",
     "mse",
+    "psd_corr",
+    "ObjectiveScorer",
+    "make_objective_scorer",
+    "get_scorer",
+    "get_scorers",
     "KeyedWhiteNoise",
     "cache_info",
     "clear_cache",

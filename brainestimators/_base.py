@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backends import Problem, run_backend
@@ -336,6 +336,30 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.noise_seed_ = seed
         self.stop_reason_ = status
         return self
+
+    def _fit_rows(self, X):
+        """Fit every row of X on its own, all rows at once (see ``_rows``).
+
+        Returns ``(names, thetas (n_rows, n_params), losses (n_rows,))``; the
+        estimator itself is not modified.
+        """
+        from ._rows import fit_rows
+
+        r = self._check_params()
+        X = self._target_magnitude(r, X, "X")
+        check_recordings(X)
+        X = check_array(X, allow_nd=True, dtype=np.float64)
+        if X.ndim == 2:
+            X = X[:, :, None]
+        cfg = self._eval_config(r, "target", None, X[:1], X.shape[2])
+        fixed = self._fixed(cfg.sim.n_regions, r.names)
+        rng = check_random_state(self.random_state)
+        key = jax.random.key(int(rng.randint(np.iinfo(np.int32).max)))
+        x0 = np.tile(self._start(r, fixed), (X.shape[0], 1))
+        thetas, losses, _ = fit_rows(get_evaluator(cfg), fixed, X, key, r.lo, r.hi, x0,
+                                     self.backend, r.optimizer, self.max_iter, self.tol,
+                                     self.n_iter_no_change, rng)
+        return r.names, thetas, losses
 
     def _start(self, r, fixed):
         """Starting point: warm start, ``init``, the fixed value, or the box centre."""

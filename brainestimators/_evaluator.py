@@ -86,6 +86,11 @@ class Evaluator:
         self.value_and_grad = jax.jit(jax.value_and_grad(loss))
         self.value_and_grad_z = jax.jit(jax.value_and_grad(self._loss_z))
         self.predict = jax.jit(self._predict)
+        # one independent problem per row of the target (per-subject fits)
+        self.rows_batch_loss = jax.jit(jax.vmap(
+            jax.vmap(loss, in_axes=(0, None, None, None, None)), in_axes=(0, None, None, 0, None)))
+        self.rows_value_and_grad_z = jax.jit(jax.vmap(
+            jax.value_and_grad(self._loss_z), in_axes=(0, None, None, None, None, 0, None)))
         self.sample = jax.jit(jax.vmap(self._predict, in_axes=(None, None, None, 0)))
 
     # -- pure functions -------------------------------------------------

@@ -10,10 +10,11 @@ the loss was built: ``1 - loss`` for similarity objectives built with
 from dataclasses import dataclass
 from functools import lru_cache
 
+import braintools
 import jax.numpy as jnp
 from brainmass import objectives as _bm
 
-__all__ = ["Objective", "OBJECTIVES", "resolve_objective", "mse"]
+__all__ = ["Objective", "OBJECTIVES", "resolve_objective", "mse", "psd_corr"]
 
 
 def mse():
@@ -23,6 +24,55 @@ def mse():
         return jnp.mean((jnp.asarray(prediction) - jnp.asarray(target)) ** 2)
 
     return loss
+
+
+def psd_corr(nperseg=None, as_loss=False, eps=1e-12):
+    """Build a spectral-shape similarity: correlation of log power spectra.
+
+    Welch spectra (``braintools.metric.power_spectral_density``) of each
+    region are log-transformed and correlated between prediction and target,
+    then averaged over regions. Scale-free in time (the sampling interval
+    cancels) and in amplitude (a correlation), so it matches the *shape* of
+    the spectrum, e.g. the alpha peak, and leaves amplitude to other terms.
+
+    Parameters
+    ----------
+    nperseg : int or None, default=None
+        Welch segment length (``None``: braintools' default).
+    as_loss : bool, default=False
+        Return ``1 - corr`` (a loss) instead of ``corr``.
+    eps : float, default=1e-12
+        Floor inside the logarithm.
+
+    Returns
+    -------
+    callable
+        ``objective(prediction, target) -> scalar`` for ``(n_time, n_regions)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from brainestimators import psd_corr
+    >>> t = jnp.arange(256.0)[:, None]
+    >>> x = jnp.sin(0.3 * t) + 0.1 * jnp.cos(1.1 * t)
+    >>> round(float(psd_corr(nperseg=64)(x, x)), 4)
+    1.0
+    """
+
+    def objective(prediction, target):
+        def logpsd(x):
+            x = _bm._mag(x)
+            x = x.reshape(x.shape[0], -1)
+            _, p = braintools.metric.power_spectral_density(x, 1.0, nperseg=nperseg)
+            lp = jnp.log(p + eps)
+            return lp - lp.mean(axis=0)
+
+        a, b = logpsd(prediction), logpsd(target)
+        corr = jnp.sum(a * b, axis=0) / jnp.sqrt(jnp.sum(a**2, axis=0) * jnp.sum(b**2, axis=0) + eps)
+        corr = jnp.mean(corr)
+        return 1.0 - corr if as_loss else corr
+
+    return objective
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +95,7 @@ class Objective:
     name: str = "custom"
 
     def score(self, loss):
+        """Turn a loss value into a score (greater is better)."""
         return 1.0 - loss if self.similarity else -loss
 
 
@@ -58,6 +109,7 @@ OBJECTIVES = {
     "fcd": (lambda: _bm.fcd(as_loss=True), True),
     "fcd_ks": (_bm.fcd_ks, False),
     "fcd_wasserstein": (_bm.fcd_wasserstein, False),
+    "psd_corr": (lambda: psd_corr(as_loss=True), True),
 }
 
 

@@ -1,5 +1,6 @@
 """Data sets: synthetic cohorts at known parameters and real resting-state data."""
 
+from ._real import load_gw, load_hcp
 from ._synthetic import make_recordings
 
-__all__ = ["make_recordings"]
+__all__ = ["load_gw", "load_hcp", "make_recordings"]

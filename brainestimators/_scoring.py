@@ -1,0 +1,136 @@
+"""Objectives as scikit-learn scorers that share one simulation across metrics.
+
+scikit-learn's ``make_scorer`` scorers share a cached ``predict`` inside a
+multi-metric evaluation, but they receive ``y_true=None`` in the ``fit(X)``
+mode, where the target is X itself. The scorers here take the target from X
+or y as the estimator was fitted, and memoise the prediction per (estimator
+state, X), so ``cross_validate(scoring={...})`` simulates once per fold, not
+once per metric.
+"""
+
+import weakref
+
+import jax
+import jax.numpy as jnp
+import joblib
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from ._objectives import OBJECTIVES, resolve_objective
+
+__all__ = ["ObjectiveScorer", "make_objective_scorer", "get_scorer", "get_scorers"]
+
+_PREDICTIONS = weakref.WeakKeyDictionary()
+_ROW_LOSS = {}
+
+
+def _state_key(est, X):
+    fitted = {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+    return joblib.hash((np.asarray(X), est.get_params(deep=True), fitted))
+
+
+def cached_predict(est, X):
+    """``est.predict(X)``, memoised on the estimator's state and X."""
+    key = _state_key(est, X)
+    hit = _PREDICTIONS.get(est)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    pred = est.predict(X)
+    _PREDICTIONS[est] = (key, pred)
+    return pred
+
+
+def _row_loss(objective):
+    fn = _ROW_LOSS.get(id(objective))
+    if fn is None or fn[0] is not objective:
+        fn = _ROW_LOSS[id(objective)] = (objective, jax.jit(jax.vmap(objective.loss)))
+    return fn[1]
+
+
+class ObjectiveScorer:
+    """A scikit-learn scorer from an objective, with the right sign.
+
+    Parameters
+    ----------
+    objective : str, Objective or callable
+        A name from :data:`OBJECTIVES`, an :class:`Objective` or a loss
+        callable ``objective(prediction, target)`` (scored as ``-loss``).
+
+    Notes
+    -----
+    ``scorer(estimator, X, y=None)`` compares ``estimator.predict(X)`` with
+    X itself for a model fitted with ``fit(X)`` (after the pipeline's
+    transformers, for a :class:`~sklearn.pipeline.Pipeline`) and with y
+    otherwise. Recordings and trajectories are scored row by row and
+    averaged; readouts are scored over all rows at once. A diverged
+    simulation scores ``-inf``.
+
+    Examples
+    --------
+    >>> from brainestimators import get_scorer
+    >>> get_scorer("fc_corr")
+    ObjectiveScorer('fc_corr')
+    """
+
+    def __init__(self, objective):
+        self.objective = resolve_objective(objective)
+
+    def __repr__(self):
+        return f"ObjectiveScorer({self.objective.name!r})"
+
+    def __call__(self, estimator, X, y=None, sample_weight=None):
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported by objective scorers.")
+        final, Xt = estimator, X
+        if isinstance(estimator, Pipeline):
+            final = estimator[-1]
+            Xt = estimator[:-1].transform(X) if len(estimator) > 1 else X
+        mode = getattr(final, "fit_mode_", "target" if y is None else "readout")
+        pred = np.asarray(cached_predict(final, Xt), dtype=np.float64)
+        target = np.asarray(Xt if mode == "target" else y, dtype=np.float64)
+        if mode == "readout":
+            loss = float(self.objective.loss(jnp.asarray(pred.reshape(target.shape)),
+                                             jnp.asarray(target)))
+        else:
+            if target.ndim == 2:
+                target, pred = target[:, :, None], pred.reshape(target.shape + (1,))
+            loss = float(jnp.mean(_row_loss(self.objective)(jnp.asarray(pred), jnp.asarray(target))))
+        return float(self.objective.score(loss)) if np.isfinite(loss) else -np.inf
+
+
+def make_objective_scorer(objective):
+    """Return an :class:`ObjectiveScorer` for ``objective`` (name, Objective or callable).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from brainestimators import make_objective_scorer
+    >>> scorer = make_objective_scorer(lambda p, t: jnp.mean(jnp.abs(p - t)))
+    """
+    return ObjectiveScorer(objective)
+
+
+def get_scorer(name):
+    """The scorer of a named objective (see :data:`OBJECTIVES`).
+
+    Examples
+    --------
+    >>> from brainestimators import get_scorer
+    >>> get_scorer("timeseries_rmse")
+    ObjectiveScorer('timeseries_rmse')
+    """
+    if name not in OBJECTIVES:
+        raise ValueError(f"Unknown scorer {name!r}; choose one of {sorted(OBJECTIVES)}.")
+    return ObjectiveScorer(name)
+
+
+def get_scorers(*names):
+    """A ``{name: scorer}`` dict for multi-metric ``scoring=`` (all named objectives by default).
+
+    Examples
+    --------
+    >>> from brainestimators import get_scorers
+    >>> sorted(get_scorers("fc_corr", "fcd_ks"))
+    ['fc_corr', 'fcd_ks']
+    """
+    return {n: get_scorer(n) for n in (names or sorted(OBJECTIVES))}
