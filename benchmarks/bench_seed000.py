@@ -2,8 +2,10 @@
 
 A 1-node Hopf whose settled amplitude is matched to a target generated at
 a* = 1.5, box (0.05, 3.0), nevergrad DE with 6 candidates x 12 generations
-(72 simulations). Both start from the box centre: the Fitter's nevergrad
-path builds ``ng.p.Scalar(lower, upper)``, whose initial value is the centre.
+(72 simulations). Same algorithm: the Fitter's braintools optimizer sets the
+DE population to ``n_sample``, so the estimator uses ``options={'popsize': 6}``.
+Both start from the box centre: the Fitter's nevergrad search space is
+``ng.p.Scalar(lower, upper)``, whose initial value is the centre.
 
 Reported, each as the median of ``--repeats`` seeds:
 
@@ -80,7 +82,9 @@ def amplitude_loss(prediction, target):
 def run_estimator(seed):
     est = HopfRegressor(w=0.3, initial_state={"x": 0.5, "y": 0.0}, transient=150.0,
                         bounds={"a": (0.05, 3.0)}, init={"a": 1.525}, objective=amplitude_loss,
-                        backend="nevergrad", optimizer=Nevergrad("DE", n_sample=6), max_iter=12,
+                        backend="nevergrad", max_iter=12,
+                        # DE with a population of 6, exactly as the Fitter runs it
+                        optimizer=Nevergrad("DE", n_sample=6, options={"popsize": 6}),
                         random_state=seed)
     t = time.perf_counter()
     est.fit(TARGET_X[None])

@@ -119,24 +119,35 @@ def _fit_grad(problem, opt, x0, max_iter, tol, n_iter_no_change, rng):
             break
 
 
+def make_nevergrad(opt, param, budget):
+    """A nevergrad optimizer asking ``opt.n_sample`` candidates at a time.
+
+    ``'DE'`` is the registry's differential evolution (its own population
+    size). Options of nevergrad's ``DifferentialEvolution`` family (e.g.
+    ``{'popsize': 6}``, how braintools' NevergradOptimizer runs DE) build that
+    variant instead. From a start off the optimum (1-D Hopf, 40 seeds, 8 x 25)
+    a population of 8 reached 1 % of a* in 57 % of runs, the registry's DE
+    and TwoPointsDE in 97 %; with a budget of 6 x 12 from the box centre the
+    small population is ahead (median loss 1.8e-7 vs 4.1e-6).
+    """
+    import nevergrad as ng
+
+    kwargs = dict(opt.options or {})
+    if opt.method == "DE" and kwargs:
+        factory = ng.families.DifferentialEvolution(**kwargs)
+        return factory(parametrization=param, budget=budget, num_workers=opt.n_sample)
+    if opt.method not in ng.optimizers.registry:
+        raise ValueError(f"nevergrad has no optimizer named {opt.method!r}.")
+    return ng.optimizers.registry[opt.method](
+        parametrization=param, budget=budget, num_workers=opt.n_sample, **kwargs)
+
+
 def _fit_nevergrad(problem, opt, x0, max_iter, tol, n_iter_no_change, rng):
     import nevergrad as ng
 
     param = ng.p.Array(init=np.clip(x0, problem.lo, problem.hi), lower=problem.lo, upper=problem.hi)
     param.random_state.seed(int(rng.randint(2**31 - 1)))
-    budget, kwargs = max_iter * opt.n_sample, dict(opt.options or {})
-    if opt.method == "DE":
-        # A population of n_sample, as braintools' NevergradOptimizer (and so the
-        # seeds) run DE. Seed-000 landscape, 40 seeds, 6 x 12 from the box centre:
-        # median loss 1.8e-7 vs 4.1e-6 for the registry DE's population of 30.
-        kwargs.setdefault("popsize", opt.n_sample)
-        optim = ng.families.DifferentialEvolution(**kwargs)(
-            parametrization=param, budget=budget, num_workers=opt.n_sample)
-    elif opt.method in ng.optimizers.registry:
-        optim = ng.optimizers.registry[opt.method](
-            parametrization=param, budget=budget, num_workers=opt.n_sample, **kwargs)
-    else:
-        raise ValueError(f"nevergrad has no optimizer named {opt.method!r}.")
+    optim = make_nevergrad(opt, param, max_iter * opt.n_sample)
     stop = _NoImprovement(tol, n_iter_no_change)
     for _ in range(max_iter):
         cands = [optim.ask() for _ in range(opt.n_sample)]

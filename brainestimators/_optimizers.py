@@ -56,15 +56,16 @@ class Nevergrad(BaseEstimator):
     ----------
     method : str, default='DE'
         A nevergrad optimizer name (``'DE'``, ``'TwoPointsDE'``, ``'CMA'``,
-        ``'PSO'``, ``'OnePlusOne'``, ...) from nevergrad's registry;
-        ``'DE'`` is differential evolution with a population of ``n_sample``
-        (as braintools runs it). ``'TwoPointsDE'`` is more robust on rugged
-        1-D problems. (``NGOpt`` is avoided as a default: it breaks with
-        numpy 2.)
+        ``'PSO'``, ``'OnePlusOne'``, ...) from nevergrad's registry.
+        (``NGOpt`` is avoided as a default: it breaks with numpy 2.)
     n_sample : int, default=6
         Candidates asked per generation, all evaluated in one vmapped call.
     options : dict or None, default=None
-        Extra keyword arguments of the nevergrad optimizer.
+        Extra keyword arguments of the nevergrad optimizer. For ``'DE'``
+        they configure nevergrad's ``DifferentialEvolution`` family, e.g.
+        ``{'popsize': 6}`` for a population of 6, as braintools'
+        ``NevergradOptimizer`` (and so ``brainmass.Fitter``) runs DE; the
+        default is the registry's DE with its own population.
 
     Examples
     --------

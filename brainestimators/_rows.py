@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ._backends import Problem, run_backend
+from ._backends import Problem, make_nevergrad, run_backend
 from ._evaluator import box, unbox
 from ._optimizers import Optax
 
@@ -52,15 +52,7 @@ def _nevergrad(ev, args, lo, hi, x0, opt, max_iter, rng):
     for x in x0:
         param = ng.p.Array(init=np.clip(x, lo, hi), lower=lo, upper=hi)
         param.random_state.seed(int(rng.randint(2**31 - 1)))
-        if opt.method == "DE":
-            kw = dict(opt.options or {})
-            kw.setdefault("popsize", opt.n_sample)
-            o = ng.families.DifferentialEvolution(**kw)(param, budget=max_iter * opt.n_sample,
-                                                        num_workers=opt.n_sample)
-        else:
-            o = ng.optimizers.registry[opt.method](param, budget=max_iter * opt.n_sample,
-                                                   num_workers=opt.n_sample, **(opt.options or {}))
-        optims.append(o)
+        optims.append(make_nevergrad(opt, param, max_iter * opt.n_sample))
     n = len(x0)
     best = np.full(n, np.inf)
     best_theta = np.array(x0, float)

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.signal
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 __all__ = ["RecordingScaler", "BandPassFilter", "FunctionalConnectivity", "FCDFeatures"]
 
@@ -28,14 +28,16 @@ class _RecordingTransformer(TransformerMixin, BaseEstimator):
         return tags
 
     def _check(self, X, reset):
+        """Validated recordings as 3-D, and whether X was 2-D (one region)."""
         X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float64)
-        if X.ndim == 2:
+        flat = X.ndim == 2
+        if flat:
             X = X[:, :, None]
         if X.ndim != 3:
             raise ValueError(
                 f"X must be recordings (n_samples, n_time, n_regions); got shape {X.shape}."
             )
-        return X
+        return X, flat
 
     def fit(self, X, y=None):
         """Check X and remember its shape; no statistics are learned.
@@ -95,15 +97,14 @@ class RecordingScaler(_RecordingTransformer):
         -------
         ndarray of float64
         """
-        check_is_fitted(self, "n_features_in_")
-        Xv = self._check(X, reset=False)
+        Xv, flat = self._check(X, reset=False)
         out = Xv.copy()
         if self.with_mean:
             out -= out.mean(axis=1, keepdims=True)
         if self.with_std:
             sd = out.std(axis=1, keepdims=True)
             out = np.divide(out, sd, out=np.zeros_like(out), where=sd > 0)
-        return out.reshape(np.shape(X)) if np.ndim(X) == 2 else out
+        return out[:, :, 0] if flat else out
 
 
 class BandPassFilter(_RecordingTransformer):
@@ -169,12 +170,11 @@ class BandPassFilter(_RecordingTransformer):
         -------
         ndarray of float64
         """
-        check_is_fitted(self, "n_features_in_")
-        Xv = self._check(X, reset=False)
+        Xv, flat = self._check(X, reset=False)
         sos = self._sos()
         padlen = min(3 * (2 * len(sos) + 1), Xv.shape[1] - 1)
         out = scipy.signal.sosfiltfilt(sos, Xv, axis=1, padlen=max(padlen, 0))
-        return out.reshape(np.shape(X)) if np.ndim(X) == 2 else out
+        return out[:, :, 0] if flat else out
 
 
 def _upper(M):
@@ -217,8 +217,7 @@ class FunctionalConnectivity(_RecordingTransformer):
         -------
         ndarray of float64
         """
-        check_is_fitted(self, "n_features_in_")
-        Xv = self._check(X, reset=False)
+        Xv, _ = self._check(X, reset=False)
         fc = np.asarray(jax.vmap(braintools.metric.functional_connectivity)(jnp.asarray(Xv)),
                         dtype=np.float64)
         fc = np.nan_to_num(fc)
@@ -252,6 +251,13 @@ class FCDFeatures(_RecordingTransformer):
     (2, 20)
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # FCD correlates windowed FCs between regions: a 2-D X (one region
+        # per row under the data contract) has none, so only 3-D input is valid.
+        tags.input_tags.two_d_array = False
+        return tags
+
     def __init__(self, window_size=30, step_size=5, output="histogram", n_bins=20):
         self.window_size = window_size
         self.step_size = step_size
@@ -273,9 +279,10 @@ class FCDFeatures(_RecordingTransformer):
         -------
         ndarray of float64
         """
-        check_is_fitted(self, "n_features_in_")
         self._validate_params()
-        Xv = self._check(X, reset=False)
+        Xv, _ = self._check(X, reset=False)
+        if Xv.shape[2] < 2:
+            raise ValueError(f"FCD needs at least 2 regions, got {Xv.shape[2]}.")
         if Xv.shape[1] < self.window_size:
             raise ValueError(f"recordings have {Xv.shape[1]} samples, fewer than window_size={self.window_size}.")
         fcd = np.stack([np.asarray(braintools.metric.functional_connectivity_dynamics(

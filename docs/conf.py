@@ -30,8 +30,6 @@ release = brainestimators.__version__
 version = ".".join(release.split(".")[:2])
 
 # -- extensions --------------------------------------------------------------
-# No intersphinx: the CI builders (and this project's machines) have no
-# network access to fetch other projects' inventories.
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
@@ -39,6 +37,20 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
+
+# intersphinx is off: CI (and this project's machines) cannot fetch other
+# projects' inventories, and a failed fetch is a warning, i.e. an error under
+# -W. DOCS_INTERSPHINX=1 turns it on where the network is available.
+if os.environ.get("DOCS_INTERSPHINX") == "1":
+    extensions.append("sphinx.ext.intersphinx")
+    intersphinx_mapping = {
+        "python": ("https://docs.python.org/3", None),
+        "numpy": ("https://numpy.org/doc/stable", None),
+        "scipy": ("https://docs.scipy.org/doc/scipy", None),
+        "sklearn": ("https://scikit-learn.org/stable", None),
+        "jax": ("https://docs.jax.dev/en/latest", None),
+        "matplotlib": ("https://matplotlib.org/stable", None),
+    }
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
@@ -53,7 +65,6 @@ autosummary_generate = True  # stubs under docs/gen_modules/ (git-ignored)
 autosummary_imported_members = False
 autodoc_member_order = "groupwise"
 autodoc_typehints = "none"
-autodoc_default_options = {"members": False}  # members are chosen per template
 autoclass_content = "class"
 
 # -- numpydoc ----------------------------------------------------------------
@@ -72,7 +83,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",  # execute every plot_*.py
     "ignore_pattern": r"__init__\.py",
-    "plot_gallery": os.environ.get("SPHINX_GALLERY_PLOT", "True"),
+    "plot_gallery": os.environ.get("SPHINX_GALLERY_PLOT", "1") != "0",
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("brainestimators",),
     "backreferences_dir": "gen_modules/backreferences",
@@ -146,7 +157,7 @@ def _check_api(app):
     for name in missing_from_api():
         logging.getLogger(__name__).warning(
             "%s is public (in __all__) but not listed in api.rst", name,
-            location=str(HERE / "api.rst"))
+            location="api")
 
 
 # scikit-learn plumbing inherited by every estimator. Its docstrings refer to
@@ -162,9 +173,61 @@ def _skip_member(app, what, name, obj, skip, options):
     return None  # autodoc's default
 
 
+# Descriptions of public constants. autodoc reads a constant's description from
+# a ``#:`` comment above its assignment in the module that exports it; a
+# constant without one (or re-exported by an import) would show its type's
+# docstring ("Built-in immutable sequence.") instead, so these are used in
+# that case only. A ``#:`` comment in the package takes precedence.
+DATA_DOCS = {
+    "brainestimators.REGRESSORS": (
+        "Every per-model regressor class, as a tuple in the order of the API "
+        "reference (:class:`NeuralMassRegressor` is not included)."
+    ),
+    "brainestimators.OBJECTIVES": (
+        "The named objectives, ``{name: (builder, similarity)}``: ``builder()`` "
+        "returns a loss ``loss(prediction, target) -> scalar`` and "
+        "``similarity`` says whether the score is ``1 - loss`` (``True``, a "
+        "similarity) or ``-loss`` (a distance). Any name can be passed as "
+        "``objective=``: "
+        + ", ".join(f"``'{k}'``" for k in sorted(getattr(brainestimators, "OBJECTIVES", {})))
+        + "."
+    ),
+}
+
+
+def _data_docstring(app, what, name, obj, options, lines):
+    if what != "data":
+        return
+    import inspect
+
+    own = [line.strip() for line in lines if line.strip()]
+    inherited = [line.strip() for line in (inspect.getdoc(type(obj)) or "").splitlines()
+                 if line.strip()]
+    if (not own or own == inherited) and name in DATA_DOCS:
+        lines[:] = [DATA_DOCS[name], ""]
+
+
+def _class_signature(app, what, name, obj, options, signature, return_annotation):
+    # brainstate modules (KeyedWhiteNoise) are built by a metaclass whose
+    # __call__ takes (*args, **kwargs), which autodoc shows instead of
+    # __init__'s parameters.
+    if what != "class" or signature != "(*args, **kwargs)":
+        return None
+    import inspect
+
+    try:
+        sig = inspect.signature(obj.__init__)
+    except (TypeError, ValueError):
+        return None
+    params = list(sig.parameters.values())[1:]  # drop self
+    return str(sig.replace(parameters=params, return_annotation=sig.empty)), None
+
+
 def setup(app):
     app.connect("builder-inited", _check_api)
     app.connect("autodoc-skip-member", _skip_member)
+    app.connect("autodoc-process-signature", _class_signature)
+    app.connect("autodoc-process-docstring", _data_docstring, priority=100)  # before numpydoc
 
 
 if __name__ == "__main__":  # python docs/conf.py: check api.rst without building

@@ -121,7 +121,7 @@ for label, est in fitted.items():
     ax.plot(n, history, color=line.get_color(), alpha=0.25, linewidth=0.8)
 ax.set_yscale("log")
 ax.set_xlabel("evaluations")
-ax.set_ylabel("best loss so far")
+ax.set_ylabel("loss")
 ax.set_title(r"1-node Hopf amplitude, $a^* = 1.5$")
 ax.legend()
 fig.tight_layout()

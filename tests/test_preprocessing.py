@@ -1,0 +1,80 @@
+"""Transformers for recordings: sklearn checks, behaviour, pipelines."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import brainestimators as be
+from brainestimators.preprocessing import (
+    BandPassFilter,
+    FCDFeatures,
+    FunctionalConnectivity,
+    RecordingScaler,
+)
+
+from _data import hopf_recordings
+
+
+@parametrize_with_checks([
+    RecordingScaler(), BandPassFilter(low=0.5, high=2.0, sample_dt=100.0),
+    FunctionalConnectivity(), FCDFeatures(window_size=3, step_size=1),
+    be.GenerativeEmbedding(be.HopfRegressor(max_iter=2)),
+])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_scaler_standardises_each_region_of_each_recording():
+    X = np.random.default_rng(0).normal(5.0, 3.0, size=(3, 50, 4))
+    Z = RecordingScaler().fit_transform(X)
+    np.testing.assert_allclose(Z.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=1), 1, atol=1e-12)
+    assert RecordingScaler().fit_transform(X[:, :, 0]).shape == (3, 50)
+
+
+def test_band_pass_keeps_the_band_and_removes_the_rest():
+    t = np.arange(2000) * 0.72
+    slow, fast = np.sin(2 * np.pi * 0.05 * t), np.sin(2 * np.pi * 0.4 * t)
+    Y = BandPassFilter(0.01, 0.1, sample_dt=720.0).fit_transform((slow + fast)[None, :, None])
+    mid = slice(200, -200)
+    assert np.corrcoef(Y[0, mid, 0], slow[mid])[0, 1] > 0.99
+
+
+@pytest.mark.parametrize("kw,msg", [(dict(low=0.2, high=0.1), "must be <"),
+                                    (dict(low=0.01, high=5.0), "Nyquist"),
+                                    (dict(low=None, high=None), "Give low")])
+def test_band_pass_rejects_bad_cutoffs(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        BandPassFilter(sample_dt=720.0, **kw).fit(np.zeros((1, 100, 2)))
+
+
+def test_fc_features_match_numpy():
+    X = np.random.default_rng(1).normal(size=(2, 300, 4))
+    F = FunctionalConnectivity(vectorize=False).fit_transform(X)
+    np.testing.assert_allclose(F[1], np.corrcoef(X[1].T), atol=1e-5)
+    assert FunctionalConnectivity().fit_transform(X).shape == (2, 6)
+
+
+def test_fcd_features():
+    X = np.random.default_rng(2).normal(size=(2, 100, 5))
+    H = FCDFeatures(window_size=20, step_size=10, n_bins=8).fit_transform(X)
+    assert H.shape == (2, 8) and np.all(H >= 0)
+    M = FCDFeatures(window_size=20, step_size=10, output="matrix").fit_transform(X)
+    assert M.shape[1] == M.shape[2]
+    with pytest.raises(ValueError, match="at least 2 regions"):
+        FCDFeatures(window_size=20).fit_transform(X[:, :, :1])
+
+
+def test_pipeline_with_scaler_and_grid_search_over_model_parameters():
+    X = hopf_recordings(a=0.8, n_samples=4, n_time=100, n_regions=2, noise=0.05)
+    pipe = Pipeline([("z", RecordingScaler()),
+                     ("model", be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, noise_sigma=0.05,
+                                                bounds={"a": (0.2, 1.5)}, max_iter=2,
+                                                objective="fc_corr", random_state=0))])
+    pipe.fit(X)
+    assert pipe.predict(X).shape == X.shape
+    gs = GridSearchCV(pipe, {"model__w": [0.25, 0.3]}, cv=KFold(2),
+                      scoring=be.get_scorer("fc_corr")).fit(X)
+    assert gs.best_params_["model__w"] in (0.25, 0.3)
