@@ -18,6 +18,7 @@ from ._simulation import KeyedWhiteNoise
 
 __version__ = "0.1.0"
 
+#: Every per-model regressor class (NeuralMassRegressor excluded).
 REGRESSORS = tuple(globals()[n] for n in _model_all)
 
 __all__ = [

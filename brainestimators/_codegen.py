@@ -40,7 +40,7 @@ CLASS = '''
 class {cls}(BaseNeuralMassRegressor):
     __doc__ = """{title}
 
-    Wraps :class:`brainmass.{bm}` ({desc}). Default monitored variable:
+    Wraps :class:`brainmass.{bm}`, the {desc}. Default monitored variable:
     ``{monitor}``; drive and coupling enter through ``{drive}``; default
     ``bounds``: ``{bounds}``.
 
@@ -92,8 +92,8 @@ def render():
         allnames = sorted(list(params) + [n for n, _ in common])
         text = CLASS.format(
             cls=f"{key}Regressor", title=f"{key} neural mass model as a scikit-learn regressor.",
-            bm=spec.name, desc=spec.description, monitor=spec.monitor, drive=spec.drive,
-            bounds=spec.bounds, params="\n".join(doc),
+            bm=spec.name, monitor=spec.monitor, drive=spec.drive,
+            bounds=spec.bounds, params="\n".join(doc), desc=spec.description,
             common_doc="COMMON_PARAMETERS_NO_NETWORK" if spec.builtin_network else "COMMON_PARAMETERS",
             first3=allnames[:3], signature="\n".join(sig), assign="\n".join(assign), key=key,
             mp=", ".join(f"{n!r}: self.{n}" for n in params),

@@ -25,12 +25,16 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
 """ + COMMON_PARAMETERS + FITTED_ATTRIBUTES + """
     Examples
     --------
-    >>> import numpy as np
-    >>> from brainestimators import NeuralMassRegressor
-    >>> truth = NeuralMassRegressor('Hopf', model_params={'a': 1.0, 'w': 0.3})
-    >>> est = NeuralMassRegressor('Hopf', model_params={'w': 0.3},
-    ...                           bounds={'a': (0.1, 2.0)}, max_iter=60,
-    ...                           optimizer={'name': 'adam', 'learning_rate': 0.1})
+    >>> from brainestimators import NeuralMassRegressor, Optax
+    >>> from brainestimators.datasets import make_recordings
+    >>> truth = NeuralMassRegressor('Hopf', model_params={'a': 1.0, 'w': 0.3},
+    ...                             initial_state={'x': 0.5})
+    >>> X = make_recordings(truth, n_samples=1, n_time=300)
+    >>> est = NeuralMassRegressor('Hopf', model_params={'w': 0.3}, initial_state={'x': 0.5},
+    ...                           bounds={'a': (0.1, 2.0)}, max_iter=100,
+    ...                           optimizer=Optax('adam', learning_rate=0.1)).fit(X)
+    >>> round(est.best_params_['a'], 2)
+    1.0
     """
 
     def __init__(

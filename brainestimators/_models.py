@@ -27,7 +27,7 @@ __all__ = [
 class HopfRegressor(BaseNeuralMassRegressor):
     __doc__ = """Hopf neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.HopfStep` (supercritical Hopf normal form (Stuart-Landau with saturation beta)). Default monitored variable:
+    Wraps :class:`brainmass.HopfStep`, the supercritical Hopf normal form (Stuart-Landau with saturation beta). Default monitored variable:
     ``x``; drive and coupling enter through ``x_inp``; default
     ``bounds``: ``{'a': (-1.0, 1.0)}``.
 
@@ -118,7 +118,7 @@ class HopfRegressor(BaseNeuralMassRegressor):
 class StuartLandauRegressor(BaseNeuralMassRegressor):
     __doc__ = """StuartLandau neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.StuartLandauStep` (Stuart-Landau oscillator). Default monitored variable:
+    Wraps :class:`brainmass.StuartLandauStep`, the Stuart-Landau oscillator. Default monitored variable:
     ``x``; drive and coupling enter through ``x_inp``; default
     ``bounds``: ``{'a': (-1.0, 1.0)}``.
 
@@ -204,7 +204,7 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
 class VanDerPolRegressor(BaseNeuralMassRegressor):
     __doc__ = """VanDerPol neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.VanDerPolStep` (Van der Pol relaxation oscillator). Default monitored variable:
+    Wraps :class:`brainmass.VanDerPolStep`, the Van der Pol relaxation oscillator. Default monitored variable:
     ``x``; drive and coupling enter through ``x_inp``; default
     ``bounds``: ``{'mu': (0.1, 5.0)}``.
 
@@ -285,7 +285,7 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
 class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
     __doc__ = """FitzHughNagumo neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.FitzHughNagumoStep` (FitzHugh-Nagumo excitable population). Default monitored variable:
+    Wraps :class:`brainmass.FitzHughNagumoStep`, the FitzHugh-Nagumo excitable population. Default monitored variable:
     ``V``; drive and coupling enter through ``V_inp``; default
     ``bounds``: ``{'delta': (-1.0, 1.0)}``.
 
@@ -391,7 +391,7 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
 class ThresholdLinearRegressor(BaseNeuralMassRegressor):
     __doc__ = """ThresholdLinear neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.ThresholdLinearStep` (threshold-linear excitatory-inhibitory rate model). Default monitored variable:
+    Wraps :class:`brainmass.ThresholdLinearStep`, the threshold-linear excitatory-inhibitory rate model. Default monitored variable:
     ``E``; drive and coupling enter through ``E_inp``; default
     ``bounds``: ``{'beta_E': (0.01, 0.5)}``.
 
@@ -487,7 +487,7 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
 class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
     __doc__ = """Generic2dOscillator neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.Generic2dOscillatorStep` (generic two-dimensional oscillator (TVB)). Default monitored variable:
+    Wraps :class:`brainmass.Generic2dOscillatorStep`, the generic two-dimensional oscillator (TVB). Default monitored variable:
     ``V``; drive and coupling enter through ``V_inp``; default
     ``bounds``: ``{'a': (-5.0, 5.0)}``.
 
@@ -623,7 +623,7 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
 class LinearRegressor(BaseNeuralMassRegressor):
     __doc__ = """Linear neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.LinearStep` (linear (Ornstein-Uhlenbeck) rate model). Default monitored variable:
+    Wraps :class:`brainmass.LinearStep`, the linear (Ornstein-Uhlenbeck) rate model. Default monitored variable:
     ``x``; drive and coupling enter through ``x_inp``; default
     ``bounds``: ``{'gamma': (-20.0, -0.1)}``.
 
@@ -704,7 +704,7 @@ class LinearRegressor(BaseNeuralMassRegressor):
 class WilsonCowanRegressor(BaseNeuralMassRegressor):
     __doc__ = """WilsonCowan neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.WilsonCowanStep` (Wilson-Cowan excitatory-inhibitory rate model). Default monitored variable:
+    Wraps :class:`brainmass.WilsonCowanStep`, the Wilson-Cowan excitatory-inhibitory rate model. Default monitored variable:
     ``rE``; drive and coupling enter through ``rE_inp``; default
     ``bounds``: ``{'wEE': (5.0, 20.0)}``.
 
@@ -835,7 +835,7 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
 class JansenRitRegressor(BaseNeuralMassRegressor):
     __doc__ = """JansenRit neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.JansenRitStep` (Jansen-Rit cortical column (EEG proxy E - I)). Default monitored variable:
+    Wraps :class:`brainmass.JansenRitStep`, the Jansen-Rit cortical column (EEG proxy E - I). Default monitored variable:
     ``eeg``; drive and coupling enter through ``E_inp``; default
     ``bounds``: ``{'C': (50.0, 250.0)}``.
 
@@ -971,7 +971,7 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
 class WongWangRegressor(BaseNeuralMassRegressor):
     __doc__ = """WongWang neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.WongWangStep` (Wong-Wang two-population decision model). Default monitored variable:
+    Wraps :class:`brainmass.WongWangStep`, the Wong-Wang two-population decision model. Default monitored variable:
     ``S1``; drive and coupling enter through ``coherence``; default
     ``bounds``: ``{'J_N11': (0.1, 0.5)}``.
 
@@ -1102,7 +1102,7 @@ class WongWangRegressor(BaseNeuralMassRegressor):
 class WongWangExcInhRegressor(BaseNeuralMassRegressor):
     __doc__ = """WongWangExcInh neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.WongWangExcInhStep` (reduced Wong-Wang excitatory-inhibitory model (Deco 2014)). Default monitored variable:
+    Wraps :class:`brainmass.WongWangExcInhStep`, the reduced Wong-Wang excitatory-inhibitory model (Deco 2014). Default monitored variable:
     ``S_e``; drive and coupling enter through ``coupling``; default
     ``bounds``: ``{'J_N': (0.05, 0.5)}``.
 
@@ -1273,7 +1273,7 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
 class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
     __doc__ = """MontbrioPazoRoxin neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.MontbrioPazoRoxinStep` (Montbrio-Pazo-Roxin next-generation mean field (QIF)). Default monitored variable:
+    Wraps :class:`brainmass.MontbrioPazoRoxinStep`, the Montbrio-Pazo-Roxin next-generation mean field (QIF). Default monitored variable:
     ``r``; drive and coupling enter through ``r_inp``; default
     ``bounds``: ``{'eta': (-10.0, 5.0)}``.
 
@@ -1369,7 +1369,7 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
 class CoombesByrneRegressor(BaseNeuralMassRegressor):
     __doc__ = """CoombesByrne neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.CoombesByrneStep` (Coombes-Byrne next-generation mean field with synapses). Default monitored variable:
+    Wraps :class:`brainmass.CoombesByrneStep`, the Coombes-Byrne next-generation mean field with synapses. Default monitored variable:
     ``r``; drive and coupling enter through ``v_inp``; default
     ``bounds``: ``{'eta': (-5.0, 5.0)}``.
 
@@ -1465,7 +1465,7 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
 class LarterBreakspearRegressor(BaseNeuralMassRegressor):
     __doc__ = """LarterBreakspear neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.LarterBreakspearStep` (Larter-Breakspear conductance-based mean field). Default monitored variable:
+    Wraps :class:`brainmass.LarterBreakspearStep`, the Larter-Breakspear conductance-based mean field. Default monitored variable:
     ``V``; drive and coupling enter through ``V_inp``; default
     ``bounds``: ``{'gCa': (0.5, 2.0)}``.
 
@@ -1701,7 +1701,7 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
 class EpileptorRegressor(BaseNeuralMassRegressor):
     __doc__ = """Epileptor neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.EpileptorStep` (Epileptor seizure model (Jirsa 2014)). Default monitored variable:
+    Wraps :class:`brainmass.EpileptorStep`, the Epileptor seizure model (Jirsa 2014). Default monitored variable:
     ``x1``; drive and coupling enter through ``x1_inp``; default
     ``bounds``: ``{'x0': (-3.0, -1.0)}``.
 
@@ -1862,7 +1862,7 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
 class KuramotoRegressor(BaseNeuralMassRegressor):
     __doc__ = """Kuramoto neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.KuramotoNetwork` (Kuramoto phase oscillators (own all-to-all or given coupling)). Default monitored variable:
+    Wraps :class:`brainmass.KuramotoNetwork`, the Kuramoto phase oscillators (own all-to-all or given coupling). Default monitored variable:
     ``theta``; drive and coupling enter through ``theta_inp``; default
     ``bounds``: ``{'K': (0.0, 5.0)}``.
 
@@ -1949,7 +1949,7 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
 class LorenzRegressor(BaseNeuralMassRegressor):
     __doc__ = """Lorenz neural mass model as a scikit-learn regressor.
 
-    Wraps :class:`brainmass.LorenzStep` (Lorenz chaotic system). Default monitored variable:
+    Wraps :class:`brainmass.LorenzStep`, the Lorenz chaotic system. Default monitored variable:
     ``x``; drive and coupling enter through ``x_inp``; default
     ``bounds``: ``{'rho': (0.0, 50.0)}``.
 

@@ -43,10 +43,12 @@ class Optax(BaseEstimator):
         self.options = options
 
     def build(self):
+        """The optax transform, hyperparameters injected into its state."""
         factory = getattr(optax, self.name, None)
         if factory is None or not callable(factory):
             raise ValueError(f"optax has no optimizer named {self.name!r}.")
-        return factory(learning_rate=self.learning_rate, **(self.options or {}))
+        return optax.inject_hyperparams(factory)(
+            learning_rate=self.learning_rate, **(self.options or {}))
 
 
 class Nevergrad(BaseEstimator):
@@ -70,8 +72,8 @@ class Nevergrad(BaseEstimator):
     Examples
     --------
     >>> from brainestimators import Nevergrad
-    >>> Nevergrad('DE', n_sample=6)
-    Nevergrad(n_sample=6)
+    >>> Nevergrad('DE', n_sample=8)
+    Nevergrad(n_sample=8)
     """
 
     def __init__(self, method="DE", n_sample=6, options=None):

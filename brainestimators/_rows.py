@@ -10,37 +10,37 @@ fitted one after another.
 
 import jax.numpy as jnp
 import numpy as np
-import optax
 
-from ._backends import Problem, make_nevergrad, run_backend
-from ._evaluator import box, unbox
-from ._optimizers import Optax
+from ._backends import (
+    Problem, box_jit, compiled_update, make_nevergrad, optax_transform, run_backend, unbox_jit,
+)
 
 __all__ = ["fit_rows"]
 
 
 def _grad(ev, args, lo, hi, x0, opt, max_iter):
-    tx = opt.build() if isinstance(opt, Optax) else opt
+    tx, tx_key = optax_transform(opt)
+    update = compiled_update(tx, tx_key)
     fixed, target, key = args
     lo_j, hi_j = jnp.asarray(lo, jnp.float32), jnp.asarray(hi, jnp.float32)
-    z = unbox(jnp.asarray(x0, jnp.float32), lo_j, hi_j)
+    z = unbox_jit(jnp.asarray(x0, jnp.float32), lo_j, hi_j)
     state = tx.init(z)
     n = x0.shape[0]
     best = np.full(n, np.inf)
     best_theta = np.array(x0, float)
     history = []
     for _ in range(max_iter):
-        theta = np.asarray(box(z, lo_j, hi_j), float)
+        theta = np.asarray(box_jit(z, lo_j, hi_j), float)
         v, g = ev.rows_value_and_grad_z(z, lo_j, hi_j, fixed, None, target, key)
-        v = np.asarray(v, float)
-        ok = np.isfinite(v) & np.all(np.isfinite(np.asarray(g)), axis=1)
+        v, g_np = np.asarray(v, float), np.asarray(g)
+        ok = np.isfinite(v) & np.all(np.isfinite(g_np), axis=1)
         v = np.where(ok, v, np.inf)
         history.append(v)
         better = v < best
         best[better], best_theta[better] = v[better], theta[better]
-        g = jnp.where(jnp.asarray(ok)[:, None], g, 0.0)
-        updates, state = tx.update(g, state, z)
-        z = optax.apply_updates(z, updates)
+        if not ok.all():  # a diverged row takes no step
+            g = jnp.where(jnp.asarray(ok)[:, None], g, 0.0)
+        z, state = update(g, state, z)
     return best_theta, best, np.array(history).T
 
 

@@ -99,7 +99,17 @@ class ObjectiveScorer:
 
 
 def make_objective_scorer(objective):
-    """Return an :class:`ObjectiveScorer` for ``objective`` (name, Objective or callable).
+    """Return an :class:`ObjectiveScorer` for ``objective``.
+
+    Parameters
+    ----------
+    objective : str, Objective or callable
+        A name from :data:`OBJECTIVES`, an :class:`Objective`, or a loss
+        ``objective(prediction, target) -> scalar`` (scored as ``-loss``).
+
+    Returns
+    -------
+    ObjectiveScorer
 
     Examples
     --------
@@ -111,7 +121,16 @@ def make_objective_scorer(objective):
 
 
 def get_scorer(name):
-    """The scorer of a named objective (see :data:`OBJECTIVES`).
+    """The scorer of a named objective.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`OBJECTIVES`.
+
+    Returns
+    -------
+    ObjectiveScorer
 
     Examples
     --------
@@ -125,7 +144,16 @@ def get_scorer(name):
 
 
 def get_scorers(*names):
-    """A ``{name: scorer}`` dict for multi-metric ``scoring=`` (all named objectives by default).
+    """A ``{name: scorer}`` dict for multi-metric ``scoring=``.
+
+    Parameters
+    ----------
+    *names : str
+        Keys of :data:`OBJECTIVES`; none means all of them.
+
+    Returns
+    -------
+    dict of str to ObjectiveScorer
 
     Examples
     --------
