@@ -11,7 +11,7 @@ from ._evaluator import cache_info, clear_cache
 from ._generic import NeuralMassRegressor
 from ._models import *  # noqa: F401,F403
 from ._models import __all__ as _model_all
-from ._objectives import OBJECTIVES, Objective, mse, psd_corr
+from ._objectives import OBJECTIVES, Objective, mse, psd_corr, std_rmse
 from ._optimizers import Nevergrad, Optax, Scipy
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._simulation import KeyedWhiteNoise
@@ -33,6 +33,7 @@ __all__ = [
     "OBJECTIVES",
     "mse",
     "psd_corr",
+    "std_rmse",
     "ObjectiveScorer",
     "make_objective_scorer",
     "get_scorer",

@@ -242,7 +242,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             dt=dt, transient_steps=transient, sample_every=sample_every,
             monitor=r.monitor, drive=kind,
             coupling=self._coupling_kind() if conn is not None and not spec.builtin_network else None,
-            noise=float(self.noise_sigma) > 0 and bool(spec.noise),
+            noise=(float(self.noise_sigma) > 0 or "noise_sigma" in r.names) and bool(spec.noise),
             initial=self._initial_states(spec),
         )
 

@@ -10,11 +10,10 @@ the wall time.
 import argparse
 import time
 
-import jax.numpy as jnp
 import numpy as np
 from brainmass import objectives
 
-from . import HopfRegressor, Nevergrad, Optax, Scipy
+from . import HopfRegressor, Nevergrad, Optax, Scipy, std_rmse
 from .datasets import make_recordings
 
 TRUE = {"a": -0.1, "k": 0.6}
@@ -28,12 +27,7 @@ def _network(n, seed=0):
     return C / C.sum(axis=1).mean()
 
 
-def std_rmse(prediction, target):
-    """RMSE between the regions' standard deviations (fixes the amplitude FC ignores)."""
-    return jnp.sqrt(jnp.mean((jnp.std(prediction, axis=0) - jnp.std(target, axis=0)) ** 2))
-
-
-OBJECTIVE = objectives.combine((1.0, objectives.fc_corr(as_loss=True)), (1.0, std_rmse))
+OBJECTIVE = objectives.combine((1.0, objectives.fc_corr(as_loss=True)), (1.0, std_rmse()))
 
 
 def main(argv=None):

@@ -14,7 +14,7 @@ import braintools
 import jax.numpy as jnp
 from brainmass import objectives as _bm
 
-__all__ = ["Objective", "OBJECTIVES", "resolve_objective", "mse", "psd_corr"]
+__all__ = ["Objective", "OBJECTIVES", "resolve_objective", "mse", "psd_corr", "std_rmse"]
 
 
 def mse():
@@ -24,6 +24,35 @@ def mse():
         return jnp.mean((jnp.asarray(prediction) - jnp.asarray(target)) ** 2)
 
     return loss
+
+
+def std_rmse():
+    """Build an RMSE between the regions' temporal standard deviations.
+
+    Matches the amplitude of each region, which correlation-based objectives
+    (``fc_corr``, ``psd_corr``) ignore, and is insensitive to the phase of
+    the noise, unlike ``timeseries_rmse``; combine it with those.
+
+    Returns
+    -------
+    callable
+        ``objective(prediction, target) -> scalar`` for ``(n_time, n_regions)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from brainestimators import std_rmse
+    >>> x = jnp.arange(20.0).reshape(10, 2)
+    >>> float(std_rmse()(2 * x, x)) == float(jnp.std(x[:, 0]))
+    True
+    """
+
+    def objective(prediction, target):
+        sp = jnp.std(_bm._mag(prediction), axis=0)
+        st = jnp.std(_bm._mag(target), axis=0)
+        return jnp.sqrt(jnp.mean((sp - st) ** 2))
+
+    return objective
 
 
 def psd_corr(nperseg=None, as_loss=False, eps=1e-12):
@@ -110,6 +139,7 @@ OBJECTIVES = {
     "fcd_ks": (_bm.fcd_ks, False),
     "fcd_wasserstein": (_bm.fcd_wasserstein, False),
     "psd_corr": (lambda: psd_corr(as_loss=True), True),
+    "std_rmse": (std_rmse, False),
 }
 
 

@@ -166,3 +166,14 @@ def test_coupled_network_with_connectivity():
                            bounds={"k": (0.0, 1.0)}, objective="fc_corr", max_iter=3,
                            random_state=0).fit(X)
     assert 0.0 <= est.best_params_["k"] <= 1.0 and est.predict(X).shape == X.shape
+
+
+def test_fitting_the_noise_level_switches_the_noise_on():
+    from brainestimators.datasets import make_recordings
+
+    common = dict(a=-0.05, w=0.3, sample_dt=1.0, transient=100.0)
+    X = make_recordings(be.HopfRegressor(noise_sigma=0.1, **common), 2, 400, 2, random_state=1)
+    est = be.HopfRegressor(bounds={"noise_sigma": (0.01, 0.3)}, objective="std_rmse",
+                           backend="nevergrad", max_iter=8, random_state=0, **common).fit(X)
+    assert est.predict(X).std() > 0
+    assert est.best_params_["noise_sigma"] == pytest.approx(0.1, rel=0.25)
