@@ -148,6 +148,41 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("bounds name the coupling 'k', but there is no connectivity to couple.")
         return fixed
 
+    def _layout(self, r, n_regions):
+        """Expand per-region parameters: sets ``r.fitted`` ((name, size), ...) and flat boxes."""
+        per_region = tuple(getattr(self, "per_region", None) or ())
+        unknown = set(per_region) - set(r.names)
+        if unknown:
+            raise ValueError(
+                f"per_region names {sorted(unknown)}, which are not fitted; fitted parameters "
+                f"(the keys of bounds) are {list(r.names)}."
+            )
+        sizes = [n_regions if name in per_region else 1 for name in r.names]
+        r.fitted = tuple(zip(r.names, sizes))
+        r.lo_flat = np.repeat(r.lo, sizes)
+        r.hi_flat = np.repeat(r.hi, sizes)
+        return r
+
+    @staticmethod
+    def _theta(r, params):
+        """Flat parameter vector from ``{name: value or list}`` in ``r.fitted`` order."""
+        out = []
+        for name, size in r.fitted:
+            v = np.atleast_1d(np.asarray(params[name], dtype=float))
+            if v.size != size:
+                raise ValueError(f"{name!r} has {v.size} values; {size} expected.")
+            out.extend(v.tolist())
+        return np.array(out)
+
+    @staticmethod
+    def _unflatten(r, theta):
+        out, i = {}, 0
+        for name, size in r.fitted:
+            vals = [float(v) for v in theta[i:i + size]]
+            out[name] = vals[0] if size == 1 else vals
+            i += size
+        return out
+
     def _coupling_kind(self):
         return getattr(self, "coupling", None)
 
@@ -221,7 +256,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                     f"X has {n_regions} regions but connectivity has {conn.shape[0]}."
                 )
             n_regions = conn.shape[0]
-            if spec.couple_on == "" and not spec.builtin_network:
+            if not spec.couplings and not spec.builtin_network:
                 raise ValueError(f"{spec.name} has no coupling variable; connectivity is not supported.")
         dt = float(self.dt)
         sample_every = 1 if self.sample_dt is None else _steps(self.sample_dt, dt, "sample_dt")
@@ -269,7 +304,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                     f"y has {n_outputs} outputs; the model has {sim.n_regions} regions. "
                     "Give one output per region, or a single output (the region mean)."
                 )
-        return EvalConfig(sim, mode, r.objective, r.names, n_outputs,
+        self._layout(r, sim.n_regions)
+        return EvalConfig(sim, mode, r.objective, r.fitted, n_outputs,
                           self.readout if mode == "readout" else "mean")
 
     # -- fitting -----------------------------------------------------------
@@ -307,7 +343,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             progress = tqdm(total=self.max_iter, desc=f"{type(self).__name__} [{self.backend}]")
         problem = Problem(
             ev, fixed, None if drive is None else jnp.asarray(drive, jnp.float32),
-            jnp.asarray(target, jnp.float32), jax.random.key(seed), r.lo, r.hi,
+            jnp.asarray(target, jnp.float32), jax.random.key(seed), r.lo_flat, r.hi_flat,
             callback=self.callback, progress=progress,
         )
         with warnings.catch_warnings():
@@ -325,7 +361,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             warnings.warn(
                 f"Fitting stopped early ({status}) after {problem.n_iter} iterations; "
                 "keeping the best parameters found so far.", RuntimeWarning)
-        self.best_params_ = {n: float(v) for n, v in zip(r.names, problem.best_theta)}
+        self.best_params_ = self._unflatten(r, problem.best_theta)
         self.best_loss_ = float(problem.best_loss)
         self.history_ = list(problem.history)
         self.n_iter_ = int(problem.n_iter)
@@ -356,38 +392,41 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         key = jax.random.key(int(rng.randint(np.iinfo(np.int32).max)))
         x0 = np.tile(self._start(r, fixed), (X.shape[0], 1))
-        thetas, losses, _ = fit_rows(get_evaluator(cfg), fixed, X, key, r.lo, r.hi, x0,
+        thetas, losses, _ = fit_rows(get_evaluator(cfg), fixed, X, key, r.lo_flat, r.hi_flat, x0,
                                      self.backend, r.optimizer, self.max_iter, self.tol,
                                      self.n_iter_no_change, rng)
-        return r.names, thetas, losses
+        names = [n if size == 1 else f"{n}[{i}]" for n, size in r.fitted
+                 for i in range(size)]
+        return names, thetas, losses
 
     def _start(self, r, fixed):
         """Starting point: warm start, ``init``, the fixed value, or the box centre."""
-        names, lo, hi = r.names, r.lo, r.hi
         prev = getattr(self, "best_params_", None) if self.warm_start else None
         init = dict(self.init or {})
-        unknown = set(init) - set(names)
+        unknown = set(init) - set(r.names)
         if unknown:
             raise ValueError(
                 f"init names {sorted(unknown)}, which are not fitted; fitted parameters "
-                f"(the keys of bounds) are {list(names)}."
+                f"(the keys of bounds) are {list(r.names)}."
             )
         units = self._units()
         x0 = []
-        for name, a, b in zip(names, lo, hi):
-            if prev is not None and name in prev:
-                v = prev[name]
+        for (name, size), a, b in zip(r.fitted, r.lo, r.hi):
+            centre = 0.5 * (a + b) if np.isfinite(a) and np.isfinite(b) else 0.0
+            if prev is not None and name in prev and np.size(prev[name]) == size:
+                v = np.asarray(prev[name], float)
             elif name in init:
-                v = float(as_magnitude(init[name], units[name], f"init[{name!r}]"))
-                if not a <= v <= b:
-                    raise ValueError(f"init[{name!r}] = {v} lies outside bounds ({a}, {b}).")
+                v = np.asarray(as_magnitude(init[name], units[name], f"init[{name!r}]"), float)
+                if np.any(v < a) or np.any(v > b):
+                    raise ValueError(f"init[{name!r}] = {init[name]} lies outside bounds ({a}, {b}).")
+            elif name in fixed:
+                v = np.asarray(fixed[name], float)
+                if not (np.all(np.isfinite(v)) and np.all(v > a) and np.all(v < b)):
+                    v = np.asarray(centre)
             else:
-                v = float(np.mean(np.asarray(fixed[name]))) if name in fixed else np.nan
-                if not (np.isfinite(v) and a < v < b):
-                    v = 0.5 * (a + b) if np.isfinite(a) and np.isfinite(b) else (
-                        v if np.isfinite(v) else 0.0)
-            x0.append(float(v))
-        return np.clip(np.array(x0), lo, hi)
+                v = np.asarray(centre)
+            x0.extend(np.broadcast_to(v, (size,)).tolist() if v.size in (1, size) else [centre] * size)
+        return np.clip(np.array(x0, float), r.lo_flat, r.hi_flat)
 
     # -- prediction --------------------------------------------------------
     def _predict_setup(self, X, y=None):
@@ -415,12 +454,11 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             )
         cfg = self._eval_config(r, mode, drive, target, n_regions)
         fixed = self._fixed(cfg.sim.n_regions, r.names)
-        names = [n for n in r.names if n in self.best_params_]
-        if len(names) != len(r.names):
+        if set(r.names) != set(self.best_params_):
             raise ValueError(
                 f"bounds changed since fit ({sorted(self.best_params_)} -> {list(r.names)}); refit."
             )
-        theta = jnp.asarray([self.best_params_[n] for n in names], jnp.float32)
+        theta = jnp.asarray(self._theta(r, self.best_params_), jnp.float32)
         d = None if drive is None else jnp.asarray(drive, jnp.float32)
         return cfg, theta, fixed, d, target
 
@@ -485,6 +523,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """Recordings of the model at its constructor values (no fitting)."""
         r = self._check_params()
         r.names, r.lo, r.hi = (), np.zeros(0), np.zeros(0)
+        # (the layout is set by _eval_config)
         target = np.zeros((1, n_time, n_regions))
         cfg = self._eval_config(r, "target", None, target, n_regions)
         fixed = self._fixed(cfg.sim.n_regions)

@@ -16,7 +16,7 @@ import brainunit as u
 from ._specs import MODEL_SPECS, model_parameters
 
 COMMON = [
-    ("bounds", "None"), ("init", "None"), ("backend", "'grad'"), ("optimizer", "None"),
+    ("bounds", "None"), ("per_region", "None"), ("init", "None"), ("backend", "'grad'"), ("optimizer", "None"),
     ("objective", "'timeseries_rmse'"), ("max_iter", "100"), ("tol", "1e-6"),
     ("n_iter_no_change", "None"), ("random_state", "None"), ("verbose", "0"),
     ("warm_start", "False"), ("callback", "None"), ("dt", "0.1"), ("sample_dt", "None"),

@@ -7,6 +7,10 @@ _FIT = """    bounds : dict or None, default=None
         ``None`` uses the model's default bounds. ``'grad'`` optimises an
         unconstrained variable mapped into the box by a sigmoid and also
         accepts ``(None, None)`` (unbounded); the other backends search the box.
+    per_region : tuple of str or None, default=None
+        Fitted parameters (keys of ``bounds``) fitted with one value per
+        region instead of one shared value; their ``best_params_`` entry is
+        a list.
     init : dict or None, default=None
         Starting values ``{name: value}``; otherwise the parameter's fixed
         value if inside the box, else the box centre.

@@ -80,9 +80,11 @@ class GenerativeEmbedding(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        validate_data(self, X, reset=True, allow_nd=True, dtype=np.float64)
+        X = validate_data(self, X, reset=True, allow_nd=True, dtype=np.float64)
         est = self._template()
-        self.param_names_ = list(est._check_params().names)
+        r = est._layout(est._check_params(), X.shape[2] if X.ndim == 3 else 1)
+        self.param_names_ = [n if size == 1 else f"{n}[{i}]" for n, size in r.fitted
+                             for i in range(size)]
         return self
 
     def transform(self, X):

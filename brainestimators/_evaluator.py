@@ -38,8 +38,9 @@ class EvalConfig:
         target.
     objective : Objective
         The loss.
-    fitted : tuple of str
-        Names of the fitted parameters, in the order of ``theta``.
+    fitted : tuple of (str, int)
+        Fitted parameters and their sizes (1, or ``n_regions`` for a
+        per-region parameter), in the order of ``theta``.
     n_outputs : int
         Output columns: ``n_regions`` (one per region) or 1 (region mean).
     readout : str or callable
@@ -95,9 +96,10 @@ class Evaluator:
 
     # -- pure functions -------------------------------------------------
     def _params(self, theta, fixed):
-        p = dict(fixed)
-        for i, name in enumerate(self.cfg.fitted):
-            p[name] = theta[i]
+        p, i = dict(fixed), 0
+        for name, size in self.cfg.fitted:
+            p[name] = theta[i] if size == 1 else theta[i:i + size]
+            i += size
         return p
 
     def _predict(self, theta, fixed, drive, key):

@@ -43,6 +43,7 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         *,
         model_params=None,
         bounds=None,
+        per_region=None,
         init=None,
         backend="grad",
         optimizer=None,
@@ -69,6 +70,7 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.model = model
         self.model_params = model_params
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer

@@ -58,6 +58,7 @@ class HopfRegressor(BaseNeuralMassRegressor):
         w=0.2,
         beta=1.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -85,6 +86,7 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.w = w
         self.beta = beta
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -145,6 +147,7 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         a=0.25,
         w=0.2,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -171,6 +174,7 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.a = a
         self.w = w
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -227,6 +231,7 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         *,
         mu=1.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -252,6 +257,7 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
     ):
         self.mu = mu
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -328,6 +334,7 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         epsilon=0.5,
         tau=20.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -358,6 +365,7 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.epsilon = epsilon
         self.tau = tau
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -426,6 +434,7 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         beta_E=0.066,
         beta_I=0.351,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -454,6 +463,7 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.beta_E = beta_E
         self.beta_I = beta_I
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -554,6 +564,7 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         I=0.0,
         tau=1.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -590,6 +601,7 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.I = I
         self.tau = tau
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -646,6 +658,7 @@ class LinearRegressor(BaseNeuralMassRegressor):
         *,
         gamma=-10.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -671,6 +684,7 @@ class LinearRegressor(BaseNeuralMassRegressor):
     ):
         self.gamma = gamma
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -767,6 +781,7 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         wII=11.0,
         r=1.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -802,6 +817,7 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.wII = wII
         self.r = r
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -902,6 +918,7 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         v0=6.0,
         r=0.56,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -938,6 +955,7 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.v0 = v0
         self.r = r
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -1034,6 +1052,7 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         mu_0=30.0,
         I_0=0.3255,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -1069,6 +1088,7 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.mu_0 = mu_0
         self.I_0 = I_0
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -1197,6 +1217,7 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         G=2.0,
         lamda=0.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -1240,6 +1261,7 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.G = G
         self.lamda = lamda
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -1308,6 +1330,7 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         delta=1.0,
         J=15.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -1336,6 +1359,7 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.delta = delta
         self.J = J
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -1404,6 +1428,7 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         k_node=1.0,
         v_syn=-4.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -1432,6 +1457,7 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.k_node = k_node
         self.v_syn = v_syn
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -1612,6 +1638,7 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         QZ_max=1.0,
         t_scale=1.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -1668,6 +1695,7 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.QZ_max = QZ_max
         self.t_scale = t_scale
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -1788,6 +1816,7 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         tt=1.0,
         modification=0.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -1829,6 +1858,7 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.tt = tt
         self.modification = modification
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -1893,6 +1923,7 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         K=0.0,
         alpha=0.0,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -1918,6 +1949,7 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         self.K = K
         self.alpha = alpha
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer
@@ -1980,6 +2012,7 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         rho=28.0,
         beta=2.6666666666666665,
         bounds=None,
+        per_region=None,
         init=None,
         backend='grad',
         optimizer=None,
@@ -2007,6 +2040,7 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.rho = rho
         self.beta = beta
         self.bounds = bounds
+        self.per_region = per_region
         self.init = init
         self.backend = backend
         self.optimizer = optimizer

@@ -107,19 +107,24 @@ class SimConfig:
 
 
 class _Network(brainstate.nn.Module):
-    """A node plus optional coupling; the drive and coupling enter one input."""
+    """A node plus optional coupling; drive and coupling enter the node's inputs.
 
-    def __init__(self, node, spec, coupling=None, couple_on=None, conn=None, k=None):
+    Each coupled pair ``(state, keyword)`` adds ``coupling(state)`` to
+    ``update(keyword=...)``: the Hopf family couples both x and y (the Deco
+    et al. whole-brain form), other models their monitored variable.
+    """
+
+    def __init__(self, node, spec, coupling=None, conn=None, k=None):
         super().__init__()
         self.node = node
         self.coupling = coupling
-        self.couple_on = couple_on
+        self.pairs = spec.couplings if coupling is not None else ()
         self.conn = conn
         self.k = k
         self._drive = spec.drive
 
-    def _coupling(self):
-        x = getattr(self.node, self.couple_on).value
+    def _couple(self, state):
+        x = getattr(self.node, state).value
         if self.coupling == "additive":
             return brainmass.additive_coupling(x, self.conn, self.k)
         # brainmass's diffusive coupling takes the (delayed) source as an
@@ -128,14 +133,10 @@ class _Network(brainstate.nn.Module):
         return brainmass.diffusive_coupling(xd, x, self.conn, self.k)
 
     def update(self, drive=None):
-        inp = None
-        if self.coupling is not None:
-            inp = self._coupling()
+        inputs = {kw: self._couple(state) for state, kw in self.pairs}
         if drive is not None:
-            inp = drive if inp is None else inp + drive
-        if inp is None:
-            return self.node()
-        return self.node(**{self._drive: inp})
+            inputs[self._drive] = drive + inputs[self._drive] if self._drive in inputs else drive
+        return self.node(**inputs)
 
 
 def _read(node, monitor):
@@ -167,8 +168,7 @@ def _build(cfg, params, key):
     node = spec.cls(n, **kwargs)
     if cfg.coupling is None or spec.builtin_network:
         return _Network(node, spec)
-    return _Network(node, spec, cfg.coupling, spec.couple_on,
-                    params["connectivity"], params["k"])
+    return _Network(node, spec, cfg.coupling, params["connectivity"], params["k"])
 
 
 class _SeededInit:

@@ -51,11 +51,13 @@ class ModelSpec:
     bounds: dict = field(default_factory=dict)
     description: str = ""
     builtin_network: bool = False
-    couple: str = None  # state coupled between regions (default: monitor; '' = none)
+    # Coupled (state, update keyword) pairs; None: the monitor into the drive,
+    # () : no coupling variable.
+    couple: tuple = None
 
     @property
-    def couple_on(self):
-        return self.monitor if self.couple is None else self.couple
+    def couplings(self):
+        return ((self.monitor, self.drive),) if self.couple is None else self.couple
 
     @property
     def cls(self):
@@ -66,10 +68,11 @@ _ONE = u.UNITLESS
 MODEL_SPECS = {
     "Hopf": ModelSpec(
         "HopfStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
-        {"a": (-1.0, 1.0)}, "supercritical Hopf normal form (Stuart-Landau with saturation beta)"),
+        {"a": (-1.0, 1.0)}, "supercritical Hopf normal form (Stuart-Landau with saturation beta)",
+        couple=(("x", "x_inp"), ("y", "y_inp"))),
     "StuartLandau": ModelSpec(
         "StuartLandauStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
-        {"a": (-1.0, 1.0)}, "Stuart-Landau oscillator"),
+        {"a": (-1.0, 1.0)}, "Stuart-Landau oscillator", couple=(("x", "x_inp"), ("y", "y_inp"))),
     "VanDerPol": ModelSpec(
         "VanDerPolStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
         {"mu": (0.1, 5.0)}, "Van der Pol relaxation oscillator"),
@@ -91,7 +94,7 @@ MODEL_SPECS = {
     "JansenRit": ModelSpec(
         "JansenRitStep", "eeg", "E_inp", u.Hz, (("noise_E", u.Hz),),
         {"C": (50.0, 250.0)}, "Jansen-Rit cortical column (EEG proxy E - I)",
-        couple=""),
+        couple=()),
     "WongWang": ModelSpec(
         "WongWangStep", "S1", "coherence", _ONE, (),
         {"J_N11": (0.1, 0.5)}, "Wong-Wang two-population decision model"),
@@ -165,7 +168,7 @@ def _spec_from_class(cls):
 # Estimator parameters shared by every regressor; a model parameter of the
 # same name is exposed with a ``_node`` suffix (CoombesByrne's ``k``).
 RESERVED = {
-    "bounds", "init", "backend", "optimizer", "objective", "max_iter", "tol",
+    "bounds", "per_region", "init", "backend", "optimizer", "objective", "max_iter", "tol",
     "n_iter_no_change", "random_state", "verbose", "warm_start", "callback", "dt",
     "sample_dt", "transient", "duration", "monitor", "readout", "noise_sigma", "initial_state",
     "connectivity", "coupling", "k", "model", "model_params",

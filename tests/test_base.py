@@ -177,3 +177,17 @@ def test_fitting_the_noise_level_switches_the_noise_on():
                            backend="nevergrad", max_iter=8, random_state=0, **common).fit(X)
     assert est.predict(X).std() > 0
     assert est.best_params_["noise_sigma"] == pytest.approx(0.1, rel=0.25)
+
+
+def test_per_region_parameters():
+    from brainestimators.datasets import make_recordings
+
+    a_true = np.array([0.3, 0.6, 0.9])
+    X = make_recordings(be.HopfRegressor(a=a_true, w=0.3, initial_state={"x": 0.5}), 1, 150, 3)
+    est = be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, bounds={"a": (0.1, 1.2)},
+                           per_region=("a",), backend="scipy", optimizer="L-BFGS-B",
+                           max_iter=1, random_state=0).fit(X)
+    np.testing.assert_allclose(est.best_params_["a"], a_true, rtol=0.02)
+    assert est.predict(X).shape == X.shape
+    with pytest.raises(ValueError, match="per_region names"):
+        be.HopfRegressor(bounds={"a": (0.1, 1.2)}, per_region=("w",)).fit(X)

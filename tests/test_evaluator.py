@@ -63,7 +63,7 @@ def test_candidates_are_evaluated_in_one_vmapped_call():
     calls = []
     est = _est(backend="nevergrad", optimizer=be.Nevergrad("DE", n_sample=5))
     est.fit(X)
-    ev = next(e for c, e in be._evaluator._CACHE.items() if c.fitted == ("a",) and c.sim.n_steps == 40)
+    ev = next(e for c, e in be._evaluator._CACHE.items() if c.fitted == (("a", 1),) and c.sim.n_steps == 40)
     orig = ev.batch_loss
 
     def spy(thetas, *args):
