@@ -2,9 +2,12 @@
 
 import numbers
 
+import numpy as np
+import scipy.signal
 from sklearn.base import clone
+from sklearn.utils import Bunch, check_random_state
 
-__all__ = ["make_recordings"]
+__all__ = ["make_recordings", "make_hopf_cohort", "peak_frequencies"]
 
 
 def make_recordings(estimator, n_samples=1, n_time=100, n_regions=None, *, random_state=None):
@@ -47,3 +50,125 @@ def make_recordings(estimator, n_samples=1, n_time=100, n_regions=None, *, rando
     if n_regions is None:
         n_regions = 1 if conn is None else conn.shape[0]
     return est._draw(n_samples, n_time, n_regions, random_state)
+
+
+def _structural(n_regions, rng):
+    """A symmetric, distance-dependent random SC (max 1) and its distances (mm)."""
+    pos = rng.uniform(0, 100, size=(n_regions, 3))
+    D = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    W = np.exp(-D / 30.0) * rng.lognormal(0.0, 1.0, size=D.shape)
+    W = np.triu(W, 1)
+    W = W + W.T
+    return W / W.max(), D
+
+
+def make_hopf_cohort(n_subjects=6, n_regions=20, n_time=600, *, tr=720.0, k=4e-3, a=-2e-5,
+                     frequency=0.04, noise_sigma=6e-4, subject_sd=0.05, random_state=None):
+    """A resting-state cohort from a whole-brain Hopf model at known parameters.
+
+    Shaped like :func:`load_hcp` (same ``Bunch`` fields), so the main job and
+    the examples run on it when the real data are not installed. Each subject
+    has its own coupling and bifurcation parameter, drawn around the group
+    values with a relative spread ``subject_sd``, and its own noise.
+
+    Parameters
+    ----------
+    n_subjects, n_regions, n_time : int
+        Cohort size, parcellation size, samples per recording.
+    tr : float, default=720.0
+        Sampling interval in ms.
+    k : float, default=4e-3
+        Group global coupling (per ms; 4 per second).
+    a : float, default=-2e-5
+        Group bifurcation parameter (per ms; -0.02 per second).
+    frequency : float, default=0.04
+        Intrinsic frequency in Hz (each region is given a value within 20 %).
+    noise_sigma : float, default=6e-4
+        Noise level (per sqrt(ms); 0.02 per sqrt(s)).
+    subject_sd : float, default=0.05
+        Relative between-subject spread of ``k`` and ``a``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the connectivity, the subjects and their noise.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``bold`` (n_subjects, n_time, n_regions), ``sc``, ``distances``,
+        ``subjects``, ``tr``, ``labels``, ``DESCR``, plus the ground truth
+        ``params`` (group values and per-subject ``k`` and ``a``) and the
+        regions' intrinsic angular frequencies ``w`` (per ms).
+
+    Examples
+    --------
+    >>> from brainestimators.datasets import make_hopf_cohort
+    >>> data = make_hopf_cohort(n_subjects=2, n_regions=5, n_time=50, random_state=0)
+    >>> data.bold.shape, data.sc.shape
+    ((2, 50, 5), (5, 5))
+    """
+    from .._models import HopfRegressor
+
+    rng = check_random_state(random_state)
+    sc, dist = _structural(n_regions, rng)
+    w = 2 * np.pi * frequency * rng.uniform(0.8, 1.2, n_regions) / 1000.0
+    ks = k * (1 + subject_sd * rng.normal(size=n_subjects))
+    As = a * (1 + subject_sd * rng.normal(size=n_subjects))
+    dt = tr / 10.0
+    bold = np.stack([
+        make_recordings(HopfRegressor(a=ai, w=w, k=ki, connectivity=sc, noise_sigma=noise_sigma,
+                                      dt=dt, sample_dt=tr, transient=100 * tr),
+                        1, n_time, random_state=rng.randint(1 << 30))[0]
+        for ki, ai in zip(ks, As)])
+    descr = (
+        f"Synthetic resting-state cohort: {n_subjects} subjects simulated from a whole-brain "
+        f"Hopf model (x and y diffusively coupled) on a random distance-dependent structural "
+        f"connectivity of {n_regions} regions, sampled every {tr} ms after a transient of "
+        f"{100 * tr / 1000:g} s. Group coupling k = {k} /ms, bifurcation a = {a} /ms, noise "
+        f"{noise_sigma} /sqrt(ms), intrinsic frequencies {frequency} Hz +- 20 %; subjects vary "
+        f"k and a by {subject_sd:.0%}."
+    )
+    return Bunch(bold=bold, sc=sc, distances=dist, subjects=[f"sub-{i:02d}" for i in range(n_subjects)],
+                 tr=float(tr), labels=[f"region_{i}" for i in range(n_regions)], DESCR=descr,
+                 params={"k": float(k), "a": float(a), "noise_sigma": float(noise_sigma),
+                         "k_subjects": ks, "a_subjects": As}, w=w)
+
+
+def peak_frequencies(X, sample_dt, band=(0.008, 0.08), nperseg=256):
+    """Each region's peak frequency (Hz) in a band, from Welch spectra averaged over rows.
+
+    Sets the intrinsic frequencies of a Hopf model from the data
+    (``w = 2 * pi * f / 1000`` per ms).
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_time, n_regions)
+        Recordings.
+    sample_dt : float
+        Sampling interval in ms.
+    band : (float, float), default=(0.008, 0.08)
+        Frequency band searched, in Hz.
+    nperseg : int, default=256
+        Welch segment length (capped at ``n_time``).
+
+    Returns
+    -------
+    ndarray of shape (n_regions,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from brainestimators.datasets import peak_frequencies
+    >>> t = np.arange(1200) * 0.72
+    >>> X = np.sin(2 * np.pi * 0.05 * t)[None, :, None]
+    >>> float(np.round(peak_frequencies(X, 720.0)[0], 2))
+    0.05
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 3:
+        raise ValueError(f"X must be (n_samples, n_time, n_regions), got shape {X.shape}.")
+    fs = 1000.0 / sample_dt
+    f, P = scipy.signal.welch(X - X.mean(axis=1, keepdims=True), fs=fs, axis=1,
+                              nperseg=min(nperseg, X.shape[1]))
+    sel = (f >= band[0]) & (f <= band[1])
+    if not sel.any():
+        raise ValueError(f"No frequency of the spectrum lies in band {band} Hz.")
+    return f[sel][np.argmax(P[:, sel, :].mean(axis=0), axis=0)]
