@@ -259,9 +259,14 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             if not spec.couplings and not spec.builtin_network:
                 raise ValueError(f"{spec.name} has no coupling variable; connectivity is not supported.")
         dt = float(self.dt)
-        sample_every = 1 if self.sample_dt is None else _steps(self.sample_dt, dt, "sample_dt")
-        if sample_every < 1:
+        ratio = 1.0 if self.sample_dt is None else float(self.sample_dt) / dt
+        if not ratio >= 1 - 1e-9:
             raise ValueError(f"sample_dt must be >= dt, got {self.sample_dt}.")
+        sample_every, sample_ratio = int(round(ratio)), None
+        if abs(ratio - sample_every) > 1e-6 * ratio:
+            # e.g. a 720 ms TR on a 100 ms grid: record every step, keep the
+            # step nearest each sampling time.
+            sample_every, sample_ratio = 1, ratio
         transient = _steps(self.transient, dt, "transient")
         if transient < 0:
             raise ValueError(f"transient must be >= 0 ms, got {self.transient}.")
@@ -269,12 +274,15 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             n_run = _steps(self.duration, dt, "duration")
             if n_run < 1:
                 raise ValueError(f"duration must be at least one dt, got {self.duration}.")
+        elif sample_ratio is not None:
+            n_run = int(round((n_time - 1) * sample_ratio)) + 1
         else:
             n_run = n_time * sample_every
         kind = "none" if drive is None else ("const" if drive.ndim == 2 else "series")
         return SimConfig(
             model=self._model_key(), n_regions=int(n_regions), n_steps=transient + n_run,
             dt=dt, transient_steps=transient, sample_every=sample_every,
+            sample_ratio=sample_ratio, n_time=n_time if sample_ratio is not None else None,
             monitor=r.monitor, drive=kind,
             coupling=self._coupling_kind() if conn is not None and not spec.builtin_network else None,
             noise=(float(self.noise_sigma) > 0 or "noise_sigma" in r.names) and bool(spec.noise),

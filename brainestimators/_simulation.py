@@ -17,6 +17,7 @@ import braintools
 import brainunit as u
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._specs import brainmass_name, get_spec, model_parameters
 
@@ -91,6 +92,8 @@ class SimConfig:
     dt: float  # ms
     transient_steps: int = 0
     sample_every: int = 1
+    sample_ratio: float = None  # non-integer sampling interval / dt
+    n_time: int = None  # samples kept (with sample_ratio)
     monitor: str = None
     drive: str = "none"  # 'none' | 'const' | 'series'
     coupling: str = None  # None | 'diffusive' | 'additive'
@@ -103,6 +106,8 @@ class SimConfig:
 
     @property
     def n_out(self):
+        if self.sample_ratio is not None:
+            return self.n_time
         return (self.n_steps - self.transient_steps + self.sample_every - 1) // self.sample_every
 
 
@@ -247,7 +252,8 @@ def simulate(cfg, params, drive=None, key=None):
         last = series.shape[0] - 1
 
         def inputs(i, t):
-            j = jnp.clip((i - cfg.transient_steps) // cfg.sample_every, 0, last)
+            ratio = cfg.sample_ratio or cfg.sample_every
+            j = jnp.clip(((i - cfg.transient_steps) / ratio).astype(jnp.int32), 0, last)
             return jnp.broadcast_to(series[j], (n,)) * unit
 
     res = brainmass.Simulator(net, dt=cfg.dt * u.ms).run(
@@ -259,4 +265,8 @@ def simulate(cfg, params, drive=None, key=None):
         jit=False,
     )
     out = u.get_magnitude(res["output"])
-    return jnp.reshape(out, (out.shape[0], n))
+    out = jnp.reshape(out, (out.shape[0], n))
+    if cfg.sample_ratio is not None:
+        idx = np.round(np.arange(cfg.n_time) * cfg.sample_ratio).astype(int)
+        out = out[idx]
+    return out

@@ -114,7 +114,8 @@ html_show_sourcelink = False
 # Every name in these modules' __all__ must be listed in an autosummary block
 # of api.rst, under the matching ``.. module::`` / ``.. currentmodule::``.
 # Add new public modules here (e.g. "brainestimators.plotting").
-API_MODULES = ("brainestimators", "brainestimators.datasets", "brainestimators.preprocessing")
+API_MODULES = ("brainestimators", "brainestimators.datasets", "brainestimators.preprocessing",
+               "brainestimators.plotting")
 
 
 def _documented_names(rst):
