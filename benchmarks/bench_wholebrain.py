@@ -57,8 +57,9 @@ def _best(fn, repeats):
 
 
 def bench_estimator(sc, repeats=5):
+    # 1200 samples every 7.2 steps span 8634 steps; a 6-step transient makes 8640
     est = be.HopfRegressor(a=A, w=W, k=K, noise_sigma=SIGMA, connectivity=sc, dt=DT,
-                           sample_dt=TR)
+                           sample_dt=TR, transient=6 * DT)
     r = est._check_params()
     r.names, r.lo, r.hi = (), np.zeros(0), np.zeros(0)
     cfg = est._eval_config(r, "target", None, np.zeros((1, N_TIME, sc.shape[0])), sc.shape[0])
@@ -83,9 +84,9 @@ def bench_neurolib(sc, repeats=3):
     except ImportError:
         return None
     m = HopfModel(Cmat=sc, Dmat=np.zeros_like(sc))
-    m.params.update(dict(duration=N_STEPS * DT, dt=DT, sampling_dt=TR, a=A * 1e3, w=W * 1e3,
-                         K_gl=K * 1e3, sigma_ou=SIGMA, signalV=0.0))
-    # neurolib's Hopf is written per ms too; we use its units only for speed.
+    # neurolib's Hopf is written per ms, like brainmass's: the same values
+    m.params.update(dict(duration=N_STEPS * DT, dt=DT, sampling_dt=TR, a=A, w=W, K_gl=K,
+                         sigma_ou=SIGMA, signalV=0.0))
     m.params["duration"] = 10 * DT
     m.run()  # numba compilation
     m.params["duration"] = N_STEPS * DT
@@ -105,6 +106,7 @@ def bench_brainmass(sc, repeats=2):
         jax.block_until_ready(res["output"])
 
     brainstate.random.seed(0)
+    brainstate.environ.set(dt=DT * u.ms)  # Network sizes its delay buffer from dt
     wall = _best(run, repeats)
     return {"sims_per_s": 1 / wall, "wall_s": wall}
 

@@ -81,7 +81,7 @@ def run(data, model="regional", backend="nevergrad", max_iter=None, n_sample=8, 
     n = X.shape[0]
     fcs = np.stack([_fc(x) for x in X])
     if max_iter is None:
-        max_iter = 150 if model == "regional" else 8
+        max_iter = 80 if model == "regional" else 8
     rows = []
     for i in range(n):
         train = np.delete(np.arange(n), i)
@@ -151,7 +151,7 @@ def main(argv=None):
     p.add_argument("--backend", choices=["grad", "nevergrad", "scipy"], default="nevergrad",
                    help="optimizer backend of the global model")
     p.add_argument("--max-iter", type=int, default=None,
-                   help="steps (regional, default 150) or generations (global, default 8)")
+                   help="steps (regional, default 80) or generations (global, default 8)")
     p.add_argument("--n-sample", type=int, default=8, help="candidates per generation")
     p.add_argument("--trials", type=int, default=4, help="noise draws averaged for the FC")
     p.add_argument("--out", default="brainestimators_output", help="folder for results")

@@ -61,13 +61,16 @@ class KeyedWhiteNoise(brainmass.Noise):
         self.key = key
         self.unit = unit
         self.table = None
+        self.row = None  # this step's row of the table, set by the run loop
         if n_steps is not None:
             self.table = jax.random.normal(key, (n_steps,) + tuple(self.varshape))
 
     def update(self):
         i = brainstate.environ.get("i")
         dt = u.get_magnitude(brainstate.environ.get_dt() / u.ms)
-        if self.table is not None:
+        if self.row is not None:
+            z = self.row
+        elif self.table is not None:
             z = self.table[i]
         else:
             z = jax.random.normal(jax.random.fold_in(self.key, i), self.varshape)
@@ -129,13 +132,18 @@ class _Network(brainstate.nn.Module):
         self._drive = spec.drive
 
     def _couple(self, state):
+        # brainmass.diffusive_coupling / additive_coupling in matrix-vector form:
+        # without delays, k * sum_j C_ij (x_j - x_i) = k * (C @ x - rowsum(C) * x).
+        # brainmass's functions take the delayed source as an (n, n) matrix; fed
+        # a broadcast x they made an 80-region noisy Hopf run 25x slower
+        # (0.345 s vs 0.014 s per 8640 steps here).
         x = getattr(self.node, state).value
-        if self.coupling == "additive":
-            return brainmass.additive_coupling(x, self.conn, self.k)
-        # brainmass's diffusive coupling takes the (delayed) source as an
-        # (n_target, n_source) matrix; without delays every target sees x.
-        xd = u.math.broadcast_to(x, (x.shape[-1],) + x.shape)
-        return brainmass.diffusive_coupling(xd, x, self.conn, self.k)
+        mag, unit = u.get_magnitude(x), u.get_unit(x)
+        out = self.conn @ mag
+        if self.coupling != "additive":
+            out = out - self.conn.sum(axis=-1) * mag
+        out = self.k * out
+        return out * unit if unit != u.UNITLESS else out
 
     def update(self, drive=None):
         inputs = {kw: self._couple(state) for state, kw in self.pairs}
@@ -256,14 +264,25 @@ def simulate(cfg, params, drive=None, key=None):
             j = jnp.clip(((i - cfg.transient_steps) / ratio).astype(jnp.int32), 0, last)
             return jnp.broadcast_to(series[j], (n,)) * unit
 
-    res = brainmass.Simulator(net, dt=cfg.dt * u.ms).run(
-        cfg.n_steps * cfg.dt * u.ms,
-        inputs=inputs,
-        monitors=lambda m: _read(m.node, monitor),
-        transient=cfg.transient_steps or None,
-        sample_every=cfg.sample_every,
-        jit=False,
-    )
+    # brainmass.Simulator's loop, with the noise tables scanned as loop inputs:
+    # read from the loop body by index, a (n_steps, n) table made each 80-region
+    # step ten times slower (0.33 s vs 0.03 s per 8640-step run here).
+    noises = [m for m in vars(net.node).values() if isinstance(m, KeyedWhiteNoise)
+              and m.table is not None]
+    dt = cfg.dt * u.ms
+
+    def step(i, *rows):
+        for nz, row in zip(noises, rows):
+            nz.row = row
+        with brainstate.environ.context(i=i, t=i * dt):
+            net.update(*(() if inputs is None else (inputs(i, i * dt),)))
+        return _read(net.node, monitor)
+
+    with brainstate.environ.context(dt=dt):
+        brainstate.nn.init_all_states(net)
+        rec = brainstate.transform.for_loop(step, np.arange(cfg.n_steps),
+                                            *[nz.table for nz in noises])
+    res = {"output": rec[cfg.transient_steps::cfg.sample_every]}
     out = u.get_magnitude(res["output"])
     out = jnp.reshape(out, (out.shape[0], n))
     if cfg.sample_ratio is not None:
