@@ -14,7 +14,8 @@ X = hopf_recordings(n_samples=2, n_time=30, n_regions=2)
 
 def _est(**kw):
     kw.setdefault("bounds", {"a": (0.2, 1.5)})
-    return be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, max_iter=2, random_state=0, **kw)
+    kw.setdefault("max_iter", 2)
+    return be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, random_state=0, **kw)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
@@ -153,3 +154,27 @@ def test_every_candidate_diverging_is_an_error():
                              backend="nevergrad", max_iter=2, dt=1.0)
     with pytest.raises(ValueError, match="Every evaluated candidate diverged"):
         est.fit(np.zeros((1, 300, 1)))
+
+
+def test_unknown_parameter_in_grid_search():
+    from sklearn.model_selection import GridSearchCV
+
+    with pytest.raises(ValueError, match="Invalid parameter 'aa'"):
+        GridSearchCV(_est(), {"aa": [1.0, 2.0]}, cv=2).fit(hopf_recordings(n_samples=4, n_time=20))
+
+
+def test_keyboard_interrupt_keeps_the_best_parameters():
+    def interrupt(state):
+        if state.n_iter == 3:
+            raise KeyboardInterrupt
+
+    est = _est(max_iter=50, callback=interrupt, backend="nevergrad")
+    with pytest.warns(RuntimeWarning, match="stopped early \\(interrupted\\)"):
+        est.fit(X)
+    assert est.stop_reason_ == "interrupted" and est.n_iter_ == 3
+    assert est.best_loss_ == min(est.history_) and 0.2 <= est.best_params_["a"] <= 1.5
+
+
+def test_callback_must_be_callable():
+    with pytest.raises(TypeError, match="callback must be callable"):
+        _est(callback=3).fit(X)
