@@ -116,27 +116,28 @@ def print_table(rows, label):
 
 
 def save_figure(rows, data, path):
+    """Held-out FC of the first fold, loss curves, and CV scores vs the references."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    X = data.bold - data.bold.mean(axis=1, keepdims=True)
-    fig, ax = plt.subplots(1, 3, figsize=(13, 4))
-    fc_emp = _fc(X[0])
-    for a_, m, title in ((ax[0], fc_emp, f"empirical FC ({rows[0]['subject']})"),
-                         (ax[1], rows[0]["fc_sim"], "simulated FC (fitted on the others)")):
-        im = a_.imshow(m - np.diag(np.diag(m)), vmin=-0.2, vmax=0.8, cmap="viridis")
-        a_.set_title(title)
-        a_.set_xlabel("region")
-    fig.colorbar(im, ax=ax[:2], shrink=0.8)
-    for r in rows:
-        ax[2].plot(np.minimum.accumulate(r["history"]), lw=1, label=r["subject"])
-    ax[2].set_xlabel("evaluation")
-    ax[2].set_ylabel("best training loss (1 - FC corr)")
-    ax[2].set_title("loss curves per fold")
-    ax[2].legend(fontsize=7)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    from .plotting import plot_cv_scores, plot_fc_comparison, plot_loss_curves
+
+    fig = plt.figure(figsize=(15, 7.5))
+    grid = fig.add_gridspec(2, 4)
+    X0 = data.bold[0] - data.bold[0].mean(axis=0)
+    fc_axes = plot_fc_comparison(X0, rows[0]["fc_sim"],
+                                 ax=[fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])])
+    fc_axes[0].set_title(f"empirical FC ({rows[0]['subject']})")
+    ax = plot_loss_curves({r["subject"]: r["history"] for r in rows},
+                          ax=fig.add_subplot(grid[0, 2:]), log=False)
+    ax.set_ylabel("training loss (1 - FC corr)")
+    ax.set_title("loss curves per fold")
+    plot_cv_scores([r["fc_corr"] for r in rows], [r["sc_baseline"] for r in rows],
+                   [r["ceiling"] for r in rows], labels=[r["subject"] for r in rows],
+                   ax=fig.add_subplot(grid[1, :2]))
+    fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
 
