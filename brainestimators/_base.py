@@ -287,7 +287,25 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             coupling=self._coupling_kind() if conn is not None and not spec.builtin_network else None,
             noise=(float(self.noise_sigma) > 0 or "noise_sigma" in r.names) and bool(spec.noise),
             initial=self._initial_states(spec),
+            delays=self._delay_steps(conn, dt) if conn is not None else None,
         )
+
+    def _delay_steps(self, conn, dt):
+        """Conduction delays ``distance / speed`` in whole steps (static), or None."""
+        distance, speed = getattr(self, "distance", None), getattr(self, "speed", None)
+        if distance is None:
+            return None
+        D = np.asarray(as_magnitude(distance, u.mm, "distance"), dtype=float)
+        if D.shape != conn.shape:
+            raise ValueError(f"distance has shape {D.shape}; connectivity has {conn.shape}.")
+        if not np.all(np.isfinite(D)) or np.any(D < 0):
+            raise ValueError("distance must be finite and non-negative (mm).")
+        v = float(as_magnitude(speed, u.mm / u.ms, "speed")) if speed is not None else np.nan
+        if not v > 0:
+            raise ValueError(f"speed must be a positive number of mm/ms (= m/s) with distance, got {speed!r}.")
+        steps = np.rint(D / v / dt).astype(int)
+        np.fill_diagonal(steps, 0)
+        return tuple(steps.ravel().tolist()) if steps.any() else None
 
     def _initial_states(self, spec):
         given = self.initial_state or {}

@@ -87,6 +87,11 @@ _NETWORK = """    coupling : {'diffusive', 'additive'}, default='diffusive'
         brainmass coupling function applied to the monitored variable.
     k : float, default=0.0
         Global coupling strength (fit it by naming ``'k'`` in ``bounds``).
+    distance : array of shape (n_regions, n_regions) or None, default=None
+        Fiber lengths in mm (or a Quantity); with ``speed``, conduction delays
+        ``distance / speed`` rounded to whole steps delay each connection.
+    speed : float or None, default=None
+        Conduction speed in mm/ms (= m/s), needed with ``distance``.
 """
 
 COMMON_PARAMETERS = _FIT + _CONN + _NETWORK

@@ -66,6 +66,8 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling="diffusive",
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.model = model
         self.model_params = model_params
@@ -93,6 +95,8 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         get_spec(self.model)  # raises a clear error for unknown models

@@ -81,6 +81,8 @@ class HopfRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.a = a
         self.w = w
@@ -109,6 +111,8 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'Hopf'
@@ -170,6 +174,8 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.a = a
         self.w = w
@@ -197,6 +203,8 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'StuartLandau'
@@ -254,6 +262,8 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.mu = mu
         self.bounds = bounds
@@ -280,6 +290,8 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'VanDerPol'
@@ -357,6 +369,8 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.alpha = alpha
         self.beta = beta
@@ -388,6 +402,8 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'FitzHughNagumo'
@@ -457,6 +473,8 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.tau_E = tau_E
         self.tau_I = tau_I
@@ -486,6 +504,8 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'ThresholdLinear'
@@ -587,6 +607,8 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.a = a
         self.b = b
@@ -624,6 +646,8 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'Generic2dOscillator'
@@ -681,6 +705,8 @@ class LinearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.gamma = gamma
         self.bounds = bounds
@@ -707,6 +733,8 @@ class LinearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'Linear'
@@ -804,6 +832,8 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.tau_E = tau_E
         self.a_E = a_E
@@ -840,6 +870,8 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'WilsonCowan'
@@ -941,6 +973,8 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.Ae = Ae
         self.Ai = Ai
@@ -978,6 +1012,8 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'JansenRit'
@@ -1075,6 +1111,8 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.tau_S = tau_S
         self.gamma = gamma
@@ -1111,6 +1149,8 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'WongWang'
@@ -1240,6 +1280,8 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.a_e = a_e
         self.b_e = b_e
@@ -1284,6 +1326,8 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'WongWangExcInh'
@@ -1353,6 +1397,8 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.tau = tau
         self.eta = eta
@@ -1382,6 +1428,8 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'MontbrioPazoRoxin'
@@ -1451,6 +1499,8 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.Delta = Delta
         self.eta = eta
@@ -1480,6 +1530,8 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'CoombesByrne'
@@ -1661,6 +1713,8 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.gCa = gCa
         self.gK = gK
@@ -1718,6 +1772,8 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'LarterBreakspear'
@@ -1839,6 +1895,8 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.a = a
         self.b = b
@@ -1881,6 +1939,8 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'Epileptor'
@@ -2035,6 +2095,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        distance=None,
+        speed=None,
     ):
         self.sigma = sigma
         self.rho = rho
@@ -2063,6 +2125,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.distance = distance
+        self.speed = speed
 
     def _model_key(self):
         return 'Lorenz'

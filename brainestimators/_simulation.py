@@ -102,6 +102,7 @@ class SimConfig:
     coupling: str = None  # None | 'diffusive' | 'additive'
     noise: bool = False
     initial: tuple = ()  # states given constant initial values (traced)
+    delays: tuple = None  # conduction delays in steps, row-major (n_regions ** 2)
 
     @property
     def spec(self):
@@ -122,7 +123,7 @@ class _Network(brainstate.nn.Module):
     et al. whole-brain form), other models their monitored variable.
     """
 
-    def __init__(self, node, spec, coupling=None, conn=None, k=None):
+    def __init__(self, node, spec, coupling=None, conn=None, k=None, delays=None, dt=None):
         super().__init__()
         self.node = node
         self.coupling = coupling
@@ -130,8 +131,24 @@ class _Network(brainstate.nn.Module):
         self.conn = conn
         self.k = k
         self._drive = spec.drive
+        self.delayed = {}
+        if delays is not None and coupling is not None:
+            # brainstate's delay buffers, read per connection as in brainmass's
+            # whole-brain examples: source j as seen by target i, D_ij steps ago
+            n = conn.shape[0]
+            steps = np.asarray(delays).reshape(n, n)
+            index = np.tile(np.arange(n), (n, 1))
+            for state, _ in self.pairs:
+                self.delayed[state] = node.prefetch_delay(
+                    state, (steps * dt, index), init=braintools.init.ZeroInit())
 
     def _couple(self, state):
+        if state in self.delayed:
+            xd = self.delayed[state]()
+            x = getattr(self.node, state).value
+            if self.coupling == "additive":
+                return brainmass.additive_coupling(xd, self.conn, self.k)
+            return brainmass.diffusive_coupling(xd, x, self.conn, self.k)
         # brainmass.diffusive_coupling / additive_coupling in matrix-vector form:
         # without delays, k * sum_j C_ij (x_j - x_i) = k * (C @ x - rowsum(C) * x).
         # brainmass's functions take the delayed source as an (n, n) matrix; fed
@@ -181,7 +198,8 @@ def _build(cfg, params, key):
     node = spec.cls(n, **kwargs)
     if cfg.coupling is None or spec.builtin_network:
         return _Network(node, spec)
-    return _Network(node, spec, cfg.coupling, params["connectivity"], params["k"])
+    return _Network(node, spec, cfg.coupling, params["connectivity"], params["k"], cfg.delays,
+                    cfg.dt * u.ms)
 
 
 class _SeededInit:
@@ -245,7 +263,8 @@ def simulate(cfg, params, drive=None, key=None):
     if key is None:
         key = jax.random.key(0)
     spec = cfg.spec
-    net = _build(cfg, params, key)
+    with brainstate.environ.context(dt=cfg.dt * u.ms):  # delay buffers are sized from dt
+        net = _build(cfg, params, key)
     monitor = cfg.monitor or spec.monitor
     unit = spec.input_unit
     n = cfg.n_regions

@@ -171,7 +171,7 @@ RESERVED = {
     "bounds", "per_region", "init", "backend", "optimizer", "objective", "max_iter", "tol",
     "n_iter_no_change", "random_state", "verbose", "warm_start", "callback", "dt",
     "sample_dt", "transient", "duration", "monitor", "readout", "noise_sigma", "initial_state",
-    "connectivity", "coupling", "k", "model", "model_params",
+    "connectivity", "coupling", "k", "distance", "speed", "model", "model_params",
 }
 
 

@@ -191,3 +191,26 @@ def test_per_region_parameters():
     assert est.predict(X).shape == X.shape
     with pytest.raises(ValueError, match="per_region names"):
         be.HopfRegressor(bounds={"a": (0.1, 1.2)}, per_region=("w",)).fit(X)
+
+
+def test_conduction_delays_from_distance_and_speed():
+    from brainestimators.datasets import make_recordings
+
+    rng = np.random.default_rng(0)
+    C = rng.uniform(0, 1, (4, 4))
+    np.fill_diagonal(C, 0)
+    D = np.full((4, 4), 20.0)
+    common = dict(w=0.3, a=-0.05, k=0.3, connectivity=C, noise_sigma=0.05, dt=0.5)
+    plain = make_recordings(be.HopfRegressor(**common), 1, 200, random_state=0)
+    delayed = make_recordings(be.HopfRegressor(distance=D, speed=2.0, **common), 1, 200,
+                              random_state=0)
+    zero = make_recordings(be.HopfRegressor(distance=0 * D, speed=2.0, **common), 1, 200,
+                           random_state=0)
+    assert not np.allclose(plain, delayed)
+    np.testing.assert_array_equal(plain, zero)
+    with pytest.raises(ValueError, match="speed must be a positive"):
+        be.HopfRegressor(distance=D, bounds={"a": (-1, 0)}, **{k: v for k, v in common.items()
+                                                                if k != "a"}).fit(plain)
+    with pytest.raises(ValueError, match="distance has shape"):
+        be.HopfRegressor(distance=D[:2], speed=2.0, bounds={"a": (-1, 0)},
+                         **{k: v for k, v in common.items() if k != "a"}).fit(plain)
