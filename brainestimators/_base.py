@@ -102,11 +102,15 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         bounds = spec.bounds if self.bounds is None else self.bounds
         names, lo, hi = check_bounds(bounds, self._units(), self.backend)
         monitor = self.monitor or spec.monitor
+        observation = getattr(self, "observation", None)
+        if observation not in (None, "bold"):
+            raise ValueError(f"observation must be None or 'bold', got {observation!r}.")
         return SimpleNamespace(
             objective=resolve_objective(self.objective),
             optimizer=resolve_optimizer(self.backend, self.optimizer),
-            names=names, lo=lo, hi=hi, monitor=monitor,
-            monitor_unit=monitor_unit(self._model_key(), monitor),
+            names=names, lo=lo, hi=hi, monitor=monitor, observation=observation,
+            monitor_unit=(u.UNITLESS if observation == "bold"
+                          else monitor_unit(self._model_key(), monitor)),
         )
 
     def _fixed(self, n_regions, names=()):
@@ -288,6 +292,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             noise=(float(self.noise_sigma) > 0 or "noise_sigma" in r.names) and bool(spec.noise),
             initial=self._initial_states(spec),
             delays=self._delay_steps(conn, dt) if conn is not None else None,
+            observation=r.observation,
         )
 
     def _delay_steps(self, conn, dt):

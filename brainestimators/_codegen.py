@@ -20,7 +20,8 @@ COMMON = [
     ("objective", "'timeseries_rmse'"), ("max_iter", "100"), ("tol", "1e-6"),
     ("n_iter_no_change", "None"), ("random_state", "None"), ("verbose", "0"),
     ("warm_start", "False"), ("callback", "None"), ("dt", "0.1"), ("sample_dt", "None"),
-    ("transient", "0.0"), ("duration", "100.0"), ("monitor", "None"), ("readout", "'mean'"),
+    ("transient", "0.0"), ("duration", "100.0"), ("monitor", "None"), ("observation", "None"),
+    ("readout", "'mean'"),
     ("noise_sigma", "0.0"), ("initial_state", "None"), ("connectivity", "None"), ("coupling", "'diffusive'"), ("k", "0.0"),
     ("distance", "None"), ("speed", "None"),
 ]

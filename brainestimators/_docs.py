@@ -66,6 +66,11 @@ _FIT = """    bounds : dict or None, default=None
     monitor : str or None, default=None
         State (or zero-argument method) recorded; ``None`` is the model's
         default.
+    observation : {None, 'bold'}, default=None
+        What the recording is: the monitored variable itself (``None``; the
+        "variable sampled at the TR" form of Hopf BOLD models) or a BOLD
+        signal from brainmass's Balloon-Windkessel model driven by it
+        (``'bold'``; dimensionless).
     readout : {'mean', 'std', 'amplitude', 'last'} or callable, default='mean'
         Per-region summary of a driven trajectory compared with a readout
         ``y``; a callable maps ``(n_time, n_regions)`` to ``(n_regions,)``.

@@ -60,6 +60,7 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout="mean",
         noise_sigma=0.0,
         initial_state=None,
@@ -89,6 +90,7 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state

@@ -75,6 +75,7 @@ class HopfRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -105,6 +106,7 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -168,6 +170,7 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -197,6 +200,7 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -256,6 +260,7 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -284,6 +289,7 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -363,6 +369,7 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -396,6 +403,7 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -467,6 +475,7 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -498,6 +507,7 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -601,6 +611,7 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -640,6 +651,7 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -699,6 +711,7 @@ class LinearRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -727,6 +740,7 @@ class LinearRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -826,6 +840,7 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -864,6 +879,7 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -967,6 +983,7 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1006,6 +1023,7 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1105,6 +1123,7 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1143,6 +1162,7 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1274,6 +1294,7 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1320,6 +1341,7 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1391,6 +1413,7 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1422,6 +1445,7 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1493,6 +1517,7 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1524,6 +1549,7 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1707,6 +1733,7 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1766,6 +1793,7 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1889,6 +1917,7 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1933,6 +1962,7 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -2000,6 +2030,7 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -2026,6 +2057,7 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -2089,6 +2121,7 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         transient=0.0,
         duration=100.0,
         monitor=None,
+        observation=None,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -2119,6 +2152,7 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.transient = transient
         self.duration = duration
         self.monitor = monitor
+        self.observation = observation
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state

@@ -103,6 +103,7 @@ class SimConfig:
     noise: bool = False
     initial: tuple = ()  # states given constant initial values (traced)
     delays: tuple = None  # conduction delays in steps, row-major (n_regions ** 2)
+    observation: str = None  # None (the monitored variable) or 'bold'
 
     @property
     def spec(self):
@@ -167,6 +168,30 @@ class _Network(brainstate.nn.Module):
         if drive is not None:
             inputs[self._drive] = drive + inputs[self._drive] if self._drive in inputs else drive
         return self.node(**inputs)
+
+
+class _BOLD(brainstate.nn.Module):
+    """brainmass's Balloon-Windkessel model driven by the monitored variable.
+
+    ``brainmass.BOLDSignal`` (0.1.1) takes a unitless step in seconds, so each
+    update runs in its own ``dt`` context. Its BOLD equation has a constant
+    offset at rest (``k2 (1 - q / rho)``), which FC and z-scored objectives
+    ignore.
+    """
+
+    def __init__(self, n, monitor):
+        super().__init__()
+        self.hemo = brainmass.BOLDSignal(n)
+        self.monitor = monitor
+
+    def update(self, node):
+        z = u.get_magnitude(_read(node, self.monitor))
+        dt_s = u.get_magnitude(brainstate.environ.get_dt() / u.second)
+        with brainstate.environ.context(dt=dt_s):
+            self.hemo.update(z)
+
+    def read(self):
+        return self.hemo.bold()
 
 
 def _read(node, monitor):
@@ -290,15 +315,21 @@ def simulate(cfg, params, drive=None, key=None):
               and m.table is not None]
     dt = cfg.dt * u.ms
 
+    bold = _BOLD(n, monitor) if cfg.observation == "bold" else None
+
     def step(i, *rows):
         for nz, row in zip(noises, rows):
             nz.row = row
         with brainstate.environ.context(i=i, t=i * dt):
             net.update(*(() if inputs is None else (inputs(i, i * dt),)))
-        return _read(net.node, monitor)
+            if bold is not None:
+                bold.update(net.node)
+        return _read(net.node, monitor) if bold is None else bold.read()
 
     with brainstate.environ.context(dt=dt):
         brainstate.nn.init_all_states(net)
+        if bold is not None:
+            brainstate.nn.init_all_states(bold)
         rec = brainstate.transform.for_loop(step, np.arange(cfg.n_steps),
                                             *[nz.table for nz in noises])
     res = {"output": rec[cfg.transient_steps::cfg.sample_every]}

@@ -170,7 +170,7 @@ def _spec_from_class(cls):
 RESERVED = {
     "bounds", "per_region", "init", "backend", "optimizer", "objective", "max_iter", "tol",
     "n_iter_no_change", "random_state", "verbose", "warm_start", "callback", "dt",
-    "sample_dt", "transient", "duration", "monitor", "readout", "noise_sigma", "initial_state",
+    "sample_dt", "transient", "duration", "monitor", "observation", "readout", "noise_sigma", "initial_state",
     "connectivity", "coupling", "k", "distance", "speed", "model", "model_params",
 }
 

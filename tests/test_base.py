@@ -214,3 +214,20 @@ def test_conduction_delays_from_distance_and_speed():
     with pytest.raises(ValueError, match="distance has shape"):
         be.HopfRegressor(distance=D[:2], speed=2.0, bounds={"a": (-1, 0)},
                          **{k: v for k, v in common.items() if k != "a"}).fit(plain)
+
+
+def test_bold_observation_through_balloon_windkessel():
+    from brainestimators.datasets import make_recordings
+
+    rng = np.random.default_rng(0)
+    C = rng.uniform(0, 1, (3, 3))
+    np.fill_diagonal(C, 0)
+    common = dict(k=1.0, connectivity=C, noise_sigma=0.05, dt=0.5, sample_dt=500.0,
+                  transient=2000.0)
+    bold = make_recordings(be.WilsonCowanRegressor(observation="bold", **common), 1, 20,
+                           random_state=0)
+    rates = make_recordings(be.WilsonCowanRegressor(**common), 1, 20, random_state=0)
+    assert bold.shape == rates.shape and np.all(np.isfinite(bold))
+    assert not np.allclose(bold, rates)
+    with pytest.raises(ValueError, match="observation must be"):
+        be.WilsonCowanRegressor(observation="eeg", **common).fit(bold)
