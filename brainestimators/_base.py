@@ -102,7 +102,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         bounds = spec.bounds if self.bounds is None else self.bounds
         names, lo, hi = check_bounds(bounds, self._units(), self.backend)
         monitor = self.monitor or spec.monitor
-        observation = getattr(self, "observation", None)
+        observation = self.observation
         if observation not in (None, "bold"):
             raise ValueError(f"observation must be None or 'bold', got {observation!r}.")
         return SimpleNamespace(
@@ -154,7 +154,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
 
     def _layout(self, r, n_regions):
         """Expand per-region parameters: sets ``r.fitted`` ((name, size), ...) and flat boxes."""
-        per_region = tuple(getattr(self, "per_region", None) or ())
+        per_region = tuple(self.per_region or ())
         unknown = set(per_region) - set(r.names)
         if unknown:
             raise ValueError(
