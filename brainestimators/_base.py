@@ -23,7 +23,7 @@ from ._validation import as_magnitude, check_bounds, check_recordings, monitor_u
 
 __all__ = ["BaseNeuralMassRegressor"]
 
-_COUPLINGS = (None, "diffusive", "additive")
+_COUPLINGS = (None, "diffusive", "additive", "sigmoidal", "tanh")
 _READOUTS = ("mean", "std", "amplitude", "last")
 
 
@@ -139,9 +139,11 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                     f"got {value!r}."
                 )
             fixed["init:" + state] = jnp.asarray(arr, jnp.float32)
-        sigma = float(self.noise_sigma)
-        if not sigma >= 0:
-            raise ValueError(f"noise_sigma must be >= 0, got {self.noise_sigma!r}.")
+        sigma = np.asarray(self.noise_sigma, dtype=float)
+        if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.shape[0] != n_regions) or not np.all(
+                sigma >= 0):
+            raise ValueError(
+                f"noise_sigma must be >= 0, one value or one per region, got {self.noise_sigma!r}.")
         fixed["noise_sigma"] = jnp.asarray(sigma, jnp.float32)
         conn = self._connectivity()
         if conn is not None:
@@ -257,7 +259,9 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 )
             if mode == "target" and n_regions != conn.shape[0]:
                 raise ValueError(
-                    f"X has {n_regions} regions but connectivity has {conn.shape[0]}."
+                    f"X has {n_regions} regions but connectivity has {conn.shape[0]}. X is a "
+                    "stack (n_samples, n_time, n_regions); a single (n_time, n_regions) "
+                    "recording is X[None]."
                 )
             n_regions = conn.shape[0]
             if not spec.couplings and not spec.builtin_network:
@@ -289,7 +293,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             sample_ratio=sample_ratio, n_time=n_time if sample_ratio is not None else None,
             monitor=r.monitor, drive=kind,
             coupling=self._coupling_kind() if conn is not None and not spec.builtin_network else None,
-            noise=(float(self.noise_sigma) > 0 or "noise_sigma" in r.names) and bool(spec.noise),
+            noise=(np.any(np.asarray(self.noise_sigma) > 0) or "noise_sigma" in r.names)
+            and bool(spec.noise),
             initial=self._initial_states(spec),
             delays=self._delay_steps(conn, dt) if conn is not None else None,
             observation=r.observation,

@@ -74,9 +74,9 @@ _FIT = """    bounds : dict or None, default=None
     readout : {'mean', 'std', 'amplitude', 'last'} or callable, default='mean'
         Per-region summary of a driven trajectory compared with a readout
         ``y``; a callable maps ``(n_time, n_regions)`` to ``(n_regions,)``.
-    noise_sigma : float, default=0.0
+    noise_sigma : float or array of shape (n_regions,), default=0.0
         White-noise level of the model's noise inputs (input units per
-        sqrt(ms)); 0 simulates without noise.
+        sqrt(ms)), global or per region; 0 simulates without noise.
     initial_state : dict or None, default=None
         Constant initial values ``{state: value}`` (scalar or per region),
         e.g. ``{'x': 0.5}`` to start a Hopf node off its fixed point;
@@ -88,8 +88,10 @@ _CONN = """    connectivity : array of shape (n_regions, n_regions) or None, def
         for a model with its own coupling such as Kuramoto, its default).
 """
 
-_NETWORK = """    coupling : {'diffusive', 'additive'}, default='diffusive'
-        brainmass coupling function applied to the monitored variable.
+_NETWORK = """    coupling : {'diffusive', 'additive', 'sigmoidal', 'tanh'}, default='diffusive'
+        brainmass coupling function applied to the coupled variable(s):
+        ``k sum_j C_ij (x_j - x_i)``, ``k sum_j C_ij x_j``, or TVB's
+        sigmoidal / hyperbolic-tangent post-nonlinearities of ``sum_j C_ij x_j``.
     k : float, default=0.0
         Global coupling strength (fit it by naming ``'k'`` in ``bounds``).
     distance : array of shape (n_regions, n_regions) or None, default=None

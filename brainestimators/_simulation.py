@@ -144,9 +144,14 @@ class _Network(brainstate.nn.Module):
                     state, (steps * dt, index), init=braintools.init.ZeroInit())
 
     def _couple(self, state):
-        if state in self.delayed:
-            xd = self.delayed[state]()
+        if state in self.delayed or self.coupling in ("sigmoidal", "tanh"):
             x = getattr(self.node, state).value
+            xd = (self.delayed[state]() if state in self.delayed
+                  else u.math.broadcast_to(x, (x.shape[-1],) + x.shape))
+            if self.coupling == "sigmoidal":
+                return brainmass.sigmoidal_coupling(xd, self.conn, self.k)
+            if self.coupling == "tanh":
+                return brainmass.hyperbolic_tangent_coupling(xd, self.conn, self.k)
             if self.coupling == "additive":
                 return brainmass.additive_coupling(xd, self.conn, self.k)
             return brainmass.diffusive_coupling(xd, x, self.conn, self.k)

@@ -231,3 +231,24 @@ def test_bold_observation_through_balloon_windkessel():
     assert not np.allclose(bold, rates)
     with pytest.raises(ValueError, match="observation must be"):
         be.WilsonCowanRegressor(observation="eeg", **common).fit(bold)
+
+
+@pytest.mark.parametrize("coupling", ["diffusive", "additive", "sigmoidal", "tanh"])
+def test_coupling_functions_and_per_region_noise(coupling):
+    from brainestimators.datasets import make_recordings
+
+    rng = np.random.default_rng(0)
+    C = rng.uniform(0, 1, (3, 3))
+    np.fill_diagonal(C, 0)
+    est = be.HopfRegressor(a=-0.05, w=0.3, k=0.3, connectivity=C, coupling=coupling,
+                           noise_sigma=np.array([0.0, 0.05, 0.1]))
+    X = make_recordings(est, 1, 300, random_state=0)
+    assert np.all(np.isfinite(X))
+    assert X[0, :, 0].std() < X[0, :, 2].std()  # the noiseless region moves least
+
+
+def test_single_recording_with_connectivity_hints_at_x_none():
+    rng = np.random.default_rng(0)
+    C = rng.uniform(0, 1, (4, 4))
+    with pytest.raises(ValueError, match=r"X\[None\]"):
+        be.HopfRegressor(connectivity=C, bounds={"a": (-1, 0)}).fit(rng.normal(size=(50, 4)))
