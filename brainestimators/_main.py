@@ -162,7 +162,9 @@ def main(argv=None):
     print(f"{label}: {data.bold.shape[0]} subjects x {data.bold.shape[1]} samples x "
           f"{data.bold.shape[2]} regions, TR {data.tr:g} ms")
     if "params" in data:
-        print(f"ground truth: G = {data.params['k'] * 1e3:g} /s, a = {data.params['a'] * 1e3:g} /s")
+        print(f"generated at G = {data.params['k'] * 1e3:g} /s, a = {data.params['a'] * 1e3:g} /s "
+              "(the FC correlation fixes the coupling relative to the bifurcation parameter, "
+              "not both; tests/test_recovery.py recovers both with an FC + amplitude loss)")
     t = time.perf_counter()
     rows = run(data, args.model, args.backend, args.max_iter, args.n_sample, args.trials,
                not args.quiet)
