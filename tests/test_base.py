@@ -110,10 +110,14 @@ def test_simulate_draws_independent_recordings(X):
 
 def test_warm_start_continues_from_the_last_fit(X):
     est = be.HopfRegressor(**NOISY, max_iter=3, random_state=0, warm_start=True).fit(X)
-    first = est.best_params_["a"]
+    first_params, first_loss = dict(est.best_params_), est.best_loss_
     est.set_params(max_iter=1).fit(X)
-    assert est.history_[0] == pytest.approx(est.best_loss_, abs=1.0)
-    assert abs(est.best_params_["a"] - first) < 0.2
+    # the second fit's first evaluation is the first fit's best point
+    assert est.history_[0] == pytest.approx(first_loss, rel=1e-5)
+    assert est.best_loss_ <= first_loss + 1e-6
+    cold = be.HopfRegressor(**NOISY, max_iter=1, random_state=0).fit(X)  # starts at a = 0.25
+    assert first_params["a"] != pytest.approx(0.25) and cold.history_[0] != pytest.approx(
+        first_loss, rel=1e-5)
 
 
 def test_callback_stops_and_keeps_the_best(X):
