@@ -15,7 +15,9 @@ class GenerativeEmbedding(TransformerMixin, BaseEstimator):
     All recordings are fitted at once on the estimator's compiled evaluator
     (``'grad'``: one optimizer over the stacked parameters; ``'nevergrad'``:
     every subject's candidates in one vmapped call per generation;
-    ``'scipy'``: one subject after another). The transformer is stateless
+    ``'scipy'``: one subject after another). With ``'grad'`` and
+    ``'nevergrad'`` every subject runs all ``max_iter`` iterations (no early
+    stopping). The transformer is stateless
     across samples: ``transform`` fits the rows it is given, so it is safe in
     cross-validation, and ``fit`` only checks the input.
 

@@ -5,7 +5,8 @@ The rows' problems are stacked on a leading axis of the compiled evaluator:
 elementwise, so this equals separate fits), ``nevergrad`` keeps one
 optimizer per row and evaluates every row's candidates in one vmapped call.
 ``scipy`` has no ask/tell interface to run in lockstep, so its rows are
-fitted one after another.
+fitted one after another. The lockstep backends run all ``max_iter``
+iterations: ``tol`` / ``n_iter_no_change`` stop only single fits and scipy.
 """
 
 import jax.numpy as jnp
