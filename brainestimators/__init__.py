@@ -1,34 +1,48 @@
 """scikit-learn estimators for the neural mass models of brainmass.
 
 One regressor per brainmass model family plus :class:`NeuralMassRegressor`
-for any node class; each fits its parameters with a gradient (optax),
-nevergrad or scipy backend on one compiled, vmapped evaluator.
+for any node class; each fits its parameters with a backend from
+:data:`BACKENDS` (optax gradients, nevergrad, scipy, evosax) on one compiled,
+vmapped evaluator. The submodules :mod:`~brainestimators.datasets`,
+:mod:`~brainestimators.preprocessing` and :mod:`~brainestimators.plotting`
+load on first use.
 """
 
+import importlib
+
+from ._backends import BACKENDS, FitProgress
+from ._backends.evosax import Evosax
+from ._backends.grad import Optax
+from ._backends.nevergrad import Nevergrad
+from ._backends.scipy import Scipy
+from ._base import RowFits
+from ._cache import cache_info, clear_cache
 from ._config import enable_compilation_cache
 from ._embedding import GenerativeEmbedding
-from ._evaluator import cache_info, clear_cache
-from ._generic import NeuralMassRegressor
 from ._models import *  # noqa: F401,F403
 from ._models import __all__ as _model_all
 from ._objectives import OBJECTIVES, Objective, mse, psd_corr, std_rmse
-from ._optimizers import Nevergrad, Optax, Scipy
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._simulation import KeyedWhiteNoise
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Every per-model regressor class (NeuralMassRegressor excluded).
-REGRESSORS = tuple(globals()[n] for n in _model_all)
+REGRESSORS = tuple(globals()[n] for n in _model_all if n != "NeuralMassRegressor")
+
+_SUBMODULES = ("datasets", "plotting", "preprocessing")
 
 __all__ = [
-    "NeuralMassRegressor",
     *_model_all,
     "REGRESSORS",
     "GenerativeEmbedding",
+    "RowFits",
+    "BACKENDS",
+    "FitProgress",
     "Optax",
     "Nevergrad",
     "Scipy",
+    "Evosax",
     "Objective",
     "OBJECTIVES",
     "mse",
@@ -43,3 +57,14 @@ __all__ = [
     "clear_cache",
     "enable_compilation_cache",
 ]
+
+
+def __getattr__(name):
+    # submodules load lazily, as in scikit-learn
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))

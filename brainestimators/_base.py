@@ -1,61 +1,80 @@
-"""The scikit-learn estimator shared by every neural mass regressor."""
+"""The scikit-learn estimator shared by every neural mass regressor.
+
+The class holds the parameters, their validation and the data checks; the
+numerics live in small modules it calls: :mod:`._plan` (the static
+configuration), :mod:`._fit` (the backend loop), :mod:`._predict` (chunked
+predictions and draws) and :mod:`._uncertainty`.
+"""
 
 import numbers
 import warnings
-from types import SimpleNamespace
 
 import brainunit as u
 import jax
 import jax.numpy as jnp
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._backends import Problem, run_backend
-from ._evaluator import EvalConfig, get_evaluator
-from ._objectives import resolve_objective
-from ._optimizers import resolve_optimizer
-from ._simulation import SimConfig, init_argument
-from ._specs import get_spec, model_parameters
-from ._validation import as_magnitude, check_bounds, check_recordings, monitor_unit
+from ._fit import run_fit
+from ._params import common_constraints
+from ._plan import Model, connectivity, make_plan, start_point
+from ._predict import predict as _predict_rows
+from ._predict import sample as _sample_rows
+from ._specs import get_spec
+from ._validation import as_magnitude, check_recordings, monitor_unit
 
-__all__ = ["BaseNeuralMassRegressor"]
-
-_COUPLINGS = (None, "diffusive", "additive", "sigmoidal", "tanh")
-_READOUTS = ("mean", "std", "amplitude", "last")
+__all__ = ["BaseNeuralMassRegressor", "RowFits"]
 
 
-def _steps(value, dt, what):
-    ratio = float(value) / dt
-    n = int(round(ratio))
-    if abs(ratio - n) > 1e-6 * max(1.0, abs(ratio)):
-        raise ValueError(f"{what}={value} ms is not a whole number of dt={dt} ms steps.")
-    return n
+class RowFits:
+    """Per-row fits returned by :meth:`BaseNeuralMassRegressor.fit_rows`.
+
+    Attributes
+    ----------
+    names : list of str
+        One name per column of ``theta`` (``'a'``, ``'a[0]'``, ...).
+    theta : ndarray of shape (n_rows, n_params)
+        Best parameters of each row.
+    loss : ndarray of shape (n_rows,)
+        Best loss of each row.
+    params : list of dict
+        ``best_params_`` of each row.
+    converged : ndarray of shape (n_rows,)
+    n_iter : ndarray of shape (n_rows,)
+    history : list of list of float
+    """
+
+    def __init__(self, names, theta, loss, params, converged, n_iter, history):
+        self.names, self.theta, self.loss, self.params = names, theta, loss, params
+        self.converged, self.n_iter, self.history = converged, n_iter, history
 
 
 class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
     """Fit a brainmass neural mass model to recordings or to driven responses.
 
-    Subclasses say which model (``_get_spec``) and which fixed parameter
-    values (``_model_params``) to use. See :class:`NeuralMassRegressor` for
-    the parameters shared by every regressor.
+    Subclasses name the model family (``_family``) and the constructor
+    arguments that are model parameters (``_model_param_names``). See
+    :class:`NeuralMassRegressor` for the parameters shared by every regressor.
     """
 
-    # -- model description (overridden by subclasses) ---------------------
-    def _model_key(self):
-        """Family name (e.g. ``'Hopf'``) or brainmass class of the model."""
-        raise NotImplementedError
+    _family = None
+    _model_param_names = ()
+    _parameter_constraints = common_constraints()
 
-    def _get_spec(self):
-        return get_spec(self._model_key())
+    # -- the model as values -----------------------------------------------
+    def _model_key(self):
+        return self._family
 
     def _model_params(self):
-        """``{name: value}`` of every model parameter (magnitudes or Quantities)."""
-        raise NotImplementedError
+        return {n: getattr(self, n) for n in self._model_param_names}
 
-    # -- scikit-learn plumbing -------------------------------------------
+    def _model(self):
+        key = self._model_key()
+        return Model(key, get_spec(key), self._model_params(), self.get_params(deep=False))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True
@@ -64,162 +83,32 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         tags.regressor_tags.poor_score = True
         return tags
 
-    # -- parameter checks --------------------------------------------------
-    def _units(self):
-        units = {n: unit for n, (_, unit) in model_parameters(self._get_spec()).items()}
-        units["noise_sigma"] = u.UNITLESS
-        if not self._get_spec().builtin_network:
-            units["k"] = u.UNITLESS
-        return units
-
-    def _check_params(self):
-        """Validate the constructor parameters; return what fit/predict need."""
-        spec = self._get_spec()
-        if self.backend not in ("grad", "nevergrad", "scipy"):
-            raise ValueError(
-                f"backend must be 'grad', 'nevergrad' or 'scipy', got {self.backend!r}."
-            )
-        for name in ("max_iter",):
-            v = getattr(self, name)
-            if not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
-        if self.n_iter_no_change is not None and (
-            not isinstance(self.n_iter_no_change, numbers.Integral) or self.n_iter_no_change < 1
-        ):
-            raise ValueError(
-                f"n_iter_no_change must be a positive integer or None, got {self.n_iter_no_change!r}."
-            )
-        if not isinstance(self.tol, numbers.Real) or self.tol < 0:
-            raise ValueError(f"tol must be a non-negative number, got {self.tol!r}.")
-        if not isinstance(self.dt, numbers.Real) or not self.dt > 0:
-            raise ValueError(f"dt must be a positive number of ms, got {self.dt!r}.")
-        if self._coupling_kind() not in _COUPLINGS:
-            raise ValueError(f"coupling must be one of {_COUPLINGS}, got {self._coupling_kind()!r}.")
-        if not (callable(self.readout) or self.readout in _READOUTS):
-            raise ValueError(f"readout must be one of {_READOUTS} or a callable, got {self.readout!r}.")
-        if self.callback is not None and not callable(self.callback):
-            raise TypeError("callback must be callable or None.")
-        bounds = spec.bounds if self.bounds is None else self.bounds
-        names, lo, hi = check_bounds(bounds, self._units(), self.backend)
-        monitor = self.monitor or spec.monitor
-        observation = self.observation
-        if observation not in (None, "bold"):
-            raise ValueError(f"observation must be None or 'bold', got {observation!r}.")
-        return SimpleNamespace(
-            objective=resolve_objective(self.objective),
-            optimizer=resolve_optimizer(self.backend, self.optimizer),
-            names=names, lo=lo, hi=hi, monitor=monitor, observation=observation,
-            monitor_unit=(u.UNITLESS if observation == "bold"
-                          else monitor_unit(self._model_key(), monitor)),
-        )
-
-    def _fixed(self, n_regions, names=()):
-        """Traced values of every parameter (fitted ones are overwritten by theta)."""
-        spec = self._get_spec()
-        params = model_parameters(spec)
-        given = self._model_params()
-        fixed = {}
-        for name, (default, unit) in params.items():
-            value = given.get(name, default)
-            value = as_magnitude(value, unit, f"parameter {name!r}")
-            arr = np.asarray(value, dtype=float)
-            if arr.ndim not in (0, 1) or (arr.ndim == 1 and arr.shape[0] != n_regions):
-                raise ValueError(
-                    f"parameter {name!r} must be a scalar or one value per region "
-                    f"({n_regions}), got shape {arr.shape}."
-                )
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(f"parameter {name!r} is not finite: {value!r}.")
-            fixed[name] = jnp.asarray(arr, jnp.float32)
-        for state, value in (self.initial_state or {}).items():
-            arr = np.asarray(value, dtype=float)
-            if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions) or not np.all(np.isfinite(arr)):
-                raise ValueError(
-                    f"initial_state[{state!r}] must be a finite scalar or one value per region, "
-                    f"got {value!r}."
-                )
-            fixed["init:" + state] = jnp.asarray(arr, jnp.float32)
-        sigma = np.asarray(self.noise_sigma, dtype=float)
-        if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.shape[0] != n_regions) or not np.all(
-                sigma >= 0):
-            raise ValueError(
-                f"noise_sigma must be >= 0, one value or one per region, got {self.noise_sigma!r}.")
-        fixed["noise_sigma"] = jnp.asarray(sigma, jnp.float32)
-        conn = self._connectivity()
-        if conn is not None:
-            fixed["connectivity"] = jnp.asarray(conn, jnp.float32)
-            if not spec.builtin_network:
-                fixed["k"] = jnp.asarray(float(self.k), jnp.float32)
-        elif "k" in names:
-            raise ValueError("bounds name the coupling 'k', but there is no connectivity to couple.")
-        return fixed
-
-    def _layout(self, r, n_regions):
-        """Expand per-region parameters: sets ``r.fitted`` ((name, size), ...) and flat boxes."""
-        per_region = tuple(self.per_region or ())
-        unknown = set(per_region) - set(r.names)
-        if unknown:
-            raise ValueError(
-                f"per_region names {sorted(unknown)}, which are not fitted; fitted parameters "
-                f"(the keys of bounds) are {list(r.names)}."
-            )
-        sizes = [n_regions if name in per_region else 1 for name in r.names]
-        r.fitted = tuple(zip(r.names, sizes))
-        r.lo_flat = np.repeat(r.lo, sizes)
-        r.hi_flat = np.repeat(r.hi, sizes)
-        return r
-
-    @staticmethod
-    def _theta(r, params):
-        """Flat parameter vector from ``{name: value or list}`` in ``r.fitted`` order."""
-        out = []
-        for name, size in r.fitted:
-            v = np.atleast_1d(np.asarray(params[name], dtype=float))
-            if v.size != size:
-                raise ValueError(f"{name!r} has {v.size} values; {size} expected.")
-            out.extend(v.tolist())
-        return np.array(out)
-
-    @staticmethod
-    def _unflatten(r, theta):
-        out, i = {}, 0
-        for name, size in r.fitted:
-            vals = [float(v) for v in theta[i:i + size]]
-            out[name] = vals[0] if size == 1 else vals
-            i += size
-        return out
-
-    def _coupling_kind(self):
-        return getattr(self, "coupling", None)
-
-    def _connectivity(self):
-        if self.connectivity is None:
-            return None
-        conn = np.asarray(self.connectivity, dtype=float)
-        if conn.ndim != 2 or conn.shape[0] != conn.shape[1]:
-            raise ValueError(f"connectivity must be a square (N, N) matrix, got shape {conn.shape}.")
-        if not np.all(np.isfinite(conn)):
-            raise ValueError("connectivity contains NaN or inf.")
-        return conn
-
     # -- data checks -------------------------------------------------------
-    @staticmethod
-    def _target_magnitude(r, data, name):
-        return as_magnitude(data, r.monitor_unit, f"{name} (monitored variable {r.monitor!r})")
+    def _recordings(self, model, X, reset):
+        """Validated recordings ``(n, n_time, n_regions)`` and the input's ndim."""
+        X = as_magnitude(X, self._unit(model), f"X (monitored variable {self._monitor(model)!r})")
+        check_recordings(X)
+        if reset:
+            X = validate_data(self, X, reset=True, allow_nd=True, dtype=np.float64)
+        else:  # any length: only the regions must match the fit
+            X = check_array(X, allow_nd=True, dtype=np.float64)
+        check_recordings(X)
+        ndim = X.ndim
+        return (X[:, :, None] if ndim == 2 else X), ndim
 
-    def _validate(self, r, X, y, reset):
-        """Return ``(mode, drive, target, n_regions, target_ndim)`` (float arrays)."""
-        if y is None:
-            X = self._target_magnitude(r, X, "X")
-            check_recordings(X)
-            X = validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float64)
-            check_recordings(X)
-            ndim = X.ndim
-            if ndim == 2:
-                X = X[:, :, None]
-            return "target", None, X, X.shape[2], ndim
-        X = as_magnitude(X, self._get_spec().input_unit, "X (drive)")
-        y = self._target_magnitude(r, y, "y")
+    @staticmethod
+    def _monitor(model):
+        return model.params["monitor"] or model.spec.monitor
+
+    def _unit(self, model):
+        if model.params["observation"] == "bold":
+            return u.UNITLESS
+        return monitor_unit(model.key, self._monitor(model))
+
+    def _driven(self, model, X, y, reset):
+        """Validated ``(drive, target)`` of ``fit(X, y)``."""
+        X = as_magnitude(X, model.spec.input_unit, "X (drive)")
+        y = as_magnitude(y, self._unit(model), f"y (monitored variable {self._monitor(model)!r})")
         X, y = validate_data(
             self, X, y, reset=reset,
             validate_separately=(
@@ -244,107 +133,33 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"X and y have different numbers of samples: {X.shape[0]} and {y.shape[0]}."
             )
-        mode = "trajectory" if y.ndim == 3 else "readout"
-        return mode, X, y, X.shape[-1], y.ndim
+        if y.ndim == 3 and (X.ndim != 3 or X.shape[1] != y.shape[1]):
+            raise ValueError(
+                f"A trajectory target y of {y.shape[1]} samples needs a time-varying drive X "
+                f"of as many samples, (n_samples, {y.shape[1]}, n_inputs); got X of shape "
+                f"{X.shape}.")
+        return X, y
 
-    # -- configuration -----------------------------------------------------
-    def _sim_config(self, r, mode, drive, n_time, n_regions):
-        conn = self._connectivity()
-        spec = self._get_spec()
-        if conn is not None:
-            if drive is not None and n_regions not in (1, conn.shape[0]):
-                raise ValueError(
-                    f"X has {n_regions} inputs but connectivity has {conn.shape[0]} regions; "
-                    "give one input per region or a single shared input."
-                )
-            if mode == "target" and n_regions != conn.shape[0]:
-                raise ValueError(
-                    f"X has {n_regions} regions but connectivity has {conn.shape[0]}. X is a "
-                    "stack (n_samples, n_time, n_regions); a single (n_time, n_regions) "
-                    "recording is X[None]."
-                )
-            n_regions = conn.shape[0]
-            if not spec.couplings and not spec.builtin_network:
-                raise ValueError(f"{spec.name} has no coupling variable; connectivity is not supported.")
-        dt = float(self.dt)
-        ratio = 1.0 if self.sample_dt is None else float(self.sample_dt) / dt
-        if not ratio >= 1 - 1e-9:
-            raise ValueError(f"sample_dt must be >= dt, got {self.sample_dt}.")
-        sample_every, sample_ratio = int(round(ratio)), None
-        if abs(ratio - sample_every) > 1e-6 * ratio:
-            # e.g. a 720 ms TR on a 100 ms grid: record every step, keep the
-            # step nearest each sampling time.
-            sample_every, sample_ratio = 1, ratio
-        transient = _steps(self.transient, dt, "transient")
-        if transient < 0:
-            raise ValueError(f"transient must be >= 0 ms, got {self.transient}.")
-        if mode == "readout" and drive.ndim == 2:
-            n_run = _steps(self.duration, dt, "duration")
-            if n_run < 1:
-                raise ValueError(f"duration must be at least one dt, got {self.duration}.")
-        elif sample_ratio is not None:
-            n_run = int(round((n_time - 1) * sample_ratio)) + 1
-        else:
-            n_run = n_time * sample_every
-        kind = "none" if drive is None else ("const" if drive.ndim == 2 else "series")
-        return SimConfig(
-            model=self._model_key(), n_regions=int(n_regions), n_steps=transient + n_run,
-            dt=dt, transient_steps=transient, sample_every=sample_every,
-            sample_ratio=sample_ratio, n_time=n_time if sample_ratio is not None else None,
-            monitor=r.monitor, drive=kind,
-            coupling=self._coupling_kind() if conn is not None and not spec.builtin_network else None,
-            noise=(np.any(np.asarray(self.noise_sigma) > 0) or "noise_sigma" in r.names)
-            and bool(spec.noise),
-            initial=self._initial_states(spec),
-            delays=self._delay_steps(conn, dt) if conn is not None else None,
-            observation=r.observation,
-        )
-
-    def _delay_steps(self, conn, dt):
-        """Conduction delays ``distance / speed`` in whole steps (static), or None."""
-        distance, speed = getattr(self, "distance", None), getattr(self, "speed", None)
-        if distance is None:
-            return None
-        D = np.asarray(as_magnitude(distance, u.mm, "distance"), dtype=float)
-        if D.shape != conn.shape:
-            raise ValueError(f"distance has shape {D.shape}; connectivity has {conn.shape}.")
-        if not np.all(np.isfinite(D)) or np.any(D < 0):
-            raise ValueError("distance must be finite and non-negative (mm).")
-        v = float(as_magnitude(speed, u.mm / u.ms, "speed")) if speed is not None else np.nan
-        if not v > 0:
-            raise ValueError(f"speed must be a positive number of mm/ms (= m/s) with distance, got {speed!r}.")
-        steps = np.rint(D / v / dt).astype(int)
-        np.fill_diagonal(steps, 0)
-        return tuple(steps.ravel().tolist()) if steps.any() else None
-
-    def _initial_states(self, spec):
-        given = self.initial_state or {}
-        if not isinstance(given, dict):
-            raise TypeError(f"initial_state must be a dict {{state: value}}, got {given!r}.")
-        for state in given:
-            init_argument(spec.cls, state)
-        return tuple(sorted(given))
-
-    def _eval_config(self, r, mode, drive, target, n_regions):
-        n_time = target.shape[1] if mode in ("target", "trajectory") else (
+    def _plan(self, model, X, y, *, reset, fitting=True):
+        """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction."""
+        if y is None:
+            target, ndim = self._recordings(model, X, reset)
+            plan = make_plan(model, "target", target.shape[1], target.shape[2],
+                             target_shape=target.shape[1:], fitting=fitting)
+            return plan, None, target, ndim
+        drive, target = self._driven(model, X, y, reset)
+        mode = "trajectory" if target.ndim == 3 else "readout"
+        n_time = target.shape[1] if mode == "trajectory" else (
             drive.shape[1] if drive.ndim == 3 else 0)
-        sim = self._sim_config(r, mode, drive, n_time, n_regions)
-        if mode == "target":
-            n_outputs = sim.n_regions
-            if target.shape[2] != sim.n_regions:
-                raise ValueError(f"X has {target.shape[2]} regions, the model {sim.n_regions}.")
-        else:
-            n_outputs = 1 if target.ndim == 1 else target.shape[-1]
-            if n_outputs not in (1, sim.n_regions):
-                raise ValueError(
-                    f"y has {n_outputs} outputs; the model has {sim.n_regions} regions. "
-                    "Give one output per region, or a single output (the region mean)."
-                )
-        self._layout(r, sim.n_regions)
-        return EvalConfig(sim, mode, r.objective, r.fitted, n_outputs,
-                          self.readout if mode == "readout" else "mean")
+        n_outputs = 1 if target.ndim == 1 else target.shape[-1]
+        plan = make_plan(model, mode, n_time, drive.shape[-1],
+                         drive_kind="const" if drive.ndim == 2 else "series",
+                         n_outputs=n_outputs, target_shape=target.shape[1:] if mode ==
+                         "trajectory" else target.shape, fitting=fitting)
+        return plan, drive, target, target.ndim
 
     # -- fitting -----------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the model parameters named in ``bounds``.
 
@@ -364,139 +179,136 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        r = self._check_params()
-        mode, drive, target, n_regions, ndim = self._validate(r, X, y, reset=True)
-        cfg = self._eval_config(r, mode, drive, target, n_regions)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        fixed = self._fixed(cfg.sim.n_regions, r.names)
-        x0 = self._start(r, fixed)
-        ev = get_evaluator(cfg)
-        progress = None
-        if self.verbose:
-            from tqdm.auto import tqdm
-
-            progress = tqdm(total=self.max_iter, desc=f"{type(self).__name__} [{self.backend}]")
-        problem = Problem(
-            ev, fixed, None if drive is None else jnp.asarray(drive, jnp.float32),
-            jnp.asarray(target, jnp.float32), jax.random.key(seed), r.lo_flat, r.hi_flat,
-            callback=self.callback, progress=progress,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            status = run_backend(self.backend, problem, r.optimizer, x0, self.max_iter,
-                                 self.tol, self.n_iter_no_change, rng)
-        if progress is not None:
-            progress.close()
-        if problem.best_theta is None:
+        model = self._model()
+        plan, drive, target, ndim = self._plan(model, X, y, reset=True)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        previous = getattr(self, "best_params_", None) if self.warm_start else None
+        x0 = start_point(model, plan, previous)
+        res = run_fit(plan, target[None], None if drive is None else drive[None], seed, x0[None],
+                      max_iter=self.max_iter, tol=self.tol,
+                      n_iter_no_change=self.n_iter_no_change, callback=self.callback,
+                      verbose=self.verbose, label=f"{type(self).__name__} [{self.backend}]")
+        if not res.found[0]:
             raise ValueError(
                 "Every evaluated candidate diverged (NaN/inf loss): narrow the bounds, "
                 "lower dt or the noise, or check the target's units and scale."
             )
-        if status != "done":
+        reason = res.reason[0]
+        if reason in ("callback", "interrupted"):
             warnings.warn(
-                f"Fitting stopped early ({status}) after {problem.n_iter} iterations; "
+                f"Fitting stopped early ({reason}) after {res.n_iter[0]} iterations; "
                 "keeping the best parameters found so far.", RuntimeWarning)
-        self.best_params_ = self._unflatten(r, problem.best_theta)
-        self.best_loss_ = float(problem.best_loss)
-        self.history_ = list(problem.history)
-        self.n_iter_ = int(problem.n_iter)
-        self.fit_mode_ = mode
-        self.n_regions_ = int(cfg.sim.n_regions)
-        self.n_outputs_ = int(cfg.n_outputs)
+        if res.flat[0]:
+            warnings.warn(
+                f"The loss took one value ({res.loss[0]:.6g}) at all {len(res.history[0])} "
+                f"evaluated points: the objective {plan.objective.name!r} cannot tell these "
+                "parameters apart on this data, so the fitted values are the start point. "
+                "Use an objective the data can move, more samples or regions, or other "
+                "bounds.", RuntimeWarning)
+        self.best_params_ = plan.layout.unflatten(res.theta[0])
+        self.best_loss_ = float(res.loss[0])
+        self.history_ = [float(v) for v in res.history[0]]
+        self.n_iter_ = int(res.n_iter[0])
+        self.converged_ = bool(res.converged[0])
+        self.stop_reason_ = reason
+        self.fit_mode_ = plan.config.mode
+        self.n_regions_ = int(plan.config.sim.n_regions)
+        self.n_outputs_ = int(plan.config.n_outputs)
         self.target_ndim_ = int(ndim)
         self.noise_seed_ = seed
-        self.stop_reason_ = status
         return self
 
-    def _fit_rows(self, X):
-        """Fit every row of X on its own, all rows at once (see ``_rows``).
+    def param_names(self, n_regions=None):
+        """Names of the fitted coordinates, in ``best_params_``'s flat order.
 
-        Returns ``(names, thetas (n_rows, n_params), losses (n_rows,))``; the
-        estimator itself is not modified.
+        The order of :meth:`fit_rows`' columns and of ``param_cov_``:
+        ``'k'``, ``'a[0]'``, ``'a[1]'``, ... for a per-region ``'a'``.
+
+        Parameters
+        ----------
+        n_regions : int or None, default=None
+            Regions of the data (default: the fit's, or the connectivity's).
+
+        Returns
+        -------
+        list of str
         """
-        from ._rows import fit_rows
+        self._validate_params()
+        model = self._model()
+        if n_regions is None:
+            conn = connectivity(model.params)
+            n_regions = getattr(self, "n_regions_", None) or (1 if conn is None else conn.shape[0])
+        return make_plan(model, "target", 1, n_regions).layout.flat_names
 
-        r = self._check_params()
-        X = self._target_magnitude(r, X, "X")
-        check_recordings(X)
-        X = check_array(X, allow_nd=True, dtype=np.float64)
-        if X.ndim == 2:
-            X = X[:, :, None]
-        cfg = self._eval_config(r, "target", None, X[:1], X.shape[2])
-        fixed = self._fixed(cfg.sim.n_regions, r.names)
-        rng = check_random_state(self.random_state)
-        key = jax.random.key(int(rng.randint(np.iinfo(np.int32).max)))
-        x0 = np.tile(self._start(r, fixed), (X.shape[0], 1))
-        thetas, losses, _ = fit_rows(get_evaluator(cfg), fixed, X, key, r.lo_flat, r.hi_flat, x0,
-                                     self.backend, r.optimizer, self.max_iter, self.tol,
-                                     self.n_iter_no_change, rng)
-        names = [n if size == 1 else f"{n}[{i}]" for n, size in r.fitted
-                 for i in range(size)]
-        return names, thetas, losses
+    def fit_rows(self, X):
+        """Fit every recording of X on its own, all at once; the estimator is unchanged.
 
-    def _start(self, r, fixed):
-        """Starting point: warm start, ``init``, the fixed value, or the box centre."""
-        prev = getattr(self, "best_params_", None) if self.warm_start else None
-        init = dict(self.init or {})
-        unknown = set(init) - set(r.names)
-        if unknown:
+        The rows are independent problems stacked on one batch axis of the
+        compiled evaluator and advanced by the backend together (scipy: one
+        after another); row ``i``'s result equals
+        ``clone(est).fit(X[i:i + 1])`` (same seed, same start).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_time, n_regions) or (n_rows, n_time)
+            Recordings, one subject (or session) per row.
+
+        Returns
+        -------
+        RowFits
+            Per-row parameters, losses, convergence and histories.
+        """
+        self._validate_params()
+        model = self._model()
+        X, _ = self._recordings(model, X, reset=False)
+        plan = make_plan(model, "target", X.shape[1], X.shape[2], target_shape=X.shape[1:])
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        x0 = start_point(model, plan)
+        res = run_fit(plan, X[:, None], None, seed, np.tile(x0, (X.shape[0], 1)),
+                      max_iter=self.max_iter, tol=self.tol,
+                      n_iter_no_change=self.n_iter_no_change, callback=self.callback,
+                      verbose=self.verbose, label=f"{type(self).__name__} rows [{self.backend}]")
+        bad = np.flatnonzero(~res.found)
+        if bad.size:
             raise ValueError(
-                f"init names {sorted(unknown)}, which are not fitted; fitted parameters "
-                f"(the keys of bounds) are {list(r.names)}."
-            )
-        units = self._units()
-        x0 = []
-        for (name, size), a, b in zip(r.fitted, r.lo, r.hi):
-            centre = 0.5 * (a + b) if np.isfinite(a) and np.isfinite(b) else 0.0
-            if prev is not None and name in prev and np.size(prev[name]) == size:
-                v = np.asarray(prev[name], float)
-            elif name in init:
-                v = np.asarray(as_magnitude(init[name], units[name], f"init[{name!r}]"), float)
-                if np.any(v < a) or np.any(v > b):
-                    raise ValueError(f"init[{name!r}] = {init[name]} lies outside bounds ({a}, {b}).")
-            elif name in fixed:
-                v = np.asarray(fixed[name], float)
-                if not (np.all(np.isfinite(v)) and np.all(v > a) and np.all(v < b)):
-                    v = np.asarray(centre)
-            else:
-                v = np.asarray(centre)
-            x0.extend(np.broadcast_to(v, (size,)).tolist() if v.size in (1, size) else [centre] * size)
-        return np.clip(np.array(x0, float), r.lo_flat, r.hi_flat)
+                f"Every evaluated candidate diverged (NaN/inf loss) for rows {bad.tolist()}: "
+                "narrow the bounds, lower dt or the noise, or check those recordings' units "
+                "and scale.")
+        return RowFits(plan.layout.flat_names, np.asarray(res.theta, float),
+                       np.asarray(res.loss, float), [plan.layout.unflatten(t) for t in res.theta],
+                       np.asarray(res.converged), np.asarray(res.n_iter), res.history)
 
     # -- prediction --------------------------------------------------------
-    def _predict_setup(self, X, y=None):
+    def _fitted_plan(self, X, y=None):
+        """Plan, theta and data for predict / score / simulate."""
         check_is_fitted(self)
-        r = self._check_params()
+        model = self._model()
         if self.fit_mode_ == "target":
-            mode, drive, target, n_regions, _ = self._validate(r, X, None, reset=False)
+            plan, drive, target, _ = self._plan(model, X, None, reset=False)
+            if target.shape[2] != self.n_regions_:
+                raise ValueError(
+                    f"X has {target.shape[2]} regions; the model was fitted with "
+                    f"{self.n_regions_} regions.")
         else:
             if y is None:
-                X = as_magnitude(X, self._get_spec().input_unit, "X (drive)")
+                X = as_magnitude(X, model.spec.input_unit, "X (drive)")
                 X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
-                nd = self.target_ndim_
-                n_out = self.n_outputs_
-                shape = (X.shape[0],) + ((X.shape[1], n_out) if nd == 3 else (n_out,) if nd == 2 else ())
-                target = np.zeros(shape)
-                drive, n_regions = X, X.shape[-1]
-                mode = "trajectory" if nd == 3 else "readout"
-            else:
-                mode, drive, target, n_regions, _ = self._validate(r, X, y, reset=False)
-        if (mode == "target" or drive.ndim == 3) and n_regions != self.n_regions_ and (
-                mode == "target" or n_regions != 1):
-            what = "regions" if mode == "target" else "inputs"
+                nd, n_out = self.target_ndim_, self.n_outputs_
+                shape = (X.shape[0],) + ((X.shape[1], n_out) if nd == 3 else (n_out,)
+                                         if nd == 2 else ())
+                y = np.zeros(shape)
+            plan, drive, target, _ = self._plan(model, X, y, reset=False)
+            if drive.ndim == 3 and drive.shape[-1] not in (1, self.n_regions_):
+                raise ValueError(
+                    f"X has {drive.shape[-1]} inputs; the model was fitted with "
+                    f"{self.n_regions_} regions.")
+        if set(plan.layout.names) != set(self.best_params_):
             raise ValueError(
-                f"X has {n_regions} {what}; the model was fitted with {self.n_regions_} regions."
-            )
-        cfg = self._eval_config(r, mode, drive, target, n_regions)
-        fixed = self._fixed(cfg.sim.n_regions, r.names)
-        if set(r.names) != set(self.best_params_):
-            raise ValueError(
-                f"bounds changed since fit ({sorted(self.best_params_)} -> {list(r.names)}); refit."
-            )
-        theta = jnp.asarray(self._theta(r, self.best_params_), jnp.float32)
+                f"bounds changed since fit ({sorted(self.best_params_)} -> "
+                f"{list(plan.layout.names)}); refit.")
+        theta = jnp.asarray(plan.layout.flatten(self.best_params_), jnp.float32)
         d = None if drive is None else jnp.asarray(drive, jnp.float32)
-        return cfg, theta, fixed, d, target
+        return plan, theta, d, target
 
     def predict(self, X):
         """Model counterpart of the target for each row.
@@ -505,24 +317,19 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ----------
         X : array-like
             As in :meth:`fit`: recordings for a ``fit(X)`` model (each row gets
-            a simulated recording of the same shape), the drive otherwise.
+            the simulated recording, of X's length), the drive otherwise.
 
         Returns
         -------
         ndarray of float64
-            Same shape as the fit target (recordings, readouts or trajectories).
+            Same shape as the target (recordings, readouts or trajectories).
         """
-        cfg, theta, fixed, drive, target = self._predict_setup(X)
-        out = np.asarray(get_evaluator(cfg).predict(theta, fixed, drive, jax.random.key(self.noise_seed_)),
-                         dtype=np.float64)
+        plan, theta, drive, target = self._fitted_plan(X)
+        out = _predict_rows(plan, theta, drive, jax.random.key(self.noise_seed_))
         if self.fit_mode_ == "target":
             out = np.broadcast_to(out, target.shape).copy()
-            if self.target_ndim_ == 2:
-                out = out[:, :, 0]
-            return out
-        if self.target_ndim_ == 1:
-            out = out.reshape(out.shape[0])
-        return out
+            return out[:, :, 0] if self.target_ndim_ == 2 else out
+        return out.reshape(out.shape[0]) if self.target_ndim_ == 1 else out
 
     def score(self, X, y=None, sample_weight=None):
         """The objective as a score (greater is better), averaged over rows.
@@ -530,7 +337,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like
-            Recordings (``fit(X)`` models) or the drive.
+            Recordings (``fit(X)`` models, any length) or the drive.
         y : array-like, optional
             Target of a driven model.
         sample_weight : None
@@ -548,36 +355,27 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if self.fit_mode_ != "target" and y is None:
             raise ValueError("This model was fitted with a target y; score(X, y) needs y.")
-        cfg, theta, fixed, drive, target = self._predict_setup(X, y)
-        loss = float(get_evaluator(cfg).loss(theta, fixed, drive, jnp.asarray(target, jnp.float32),
-                                             jax.random.key(self.noise_seed_)))
-        if not np.isfinite(loss):
-            return -np.inf
-        return float(cfg.objective.score(loss))
+        plan, theta, drive, target = self._fitted_plan(X, y)
+        loss = float(plan.evaluator.loss(theta, plan.fixed, drive, jnp.asarray(target, jnp.float32),
+                                         jax.random.key(self.noise_seed_)))
+        return float(plan.objective.score(loss)) if np.isfinite(loss) else -np.inf
 
-    def _draw(self, n_samples, n_time, n_regions, random_state):
-        """Recordings of the model at its constructor values (no fitting)."""
-        r = self._check_params()
-        r.names, r.lo, r.hi = (), np.zeros(0), np.zeros(0)
-        # (the layout is set by _eval_config)
-        target = np.zeros((1, n_time, n_regions))
-        cfg = self._eval_config(r, "target", None, target, n_regions)
-        fixed = self._fixed(cfg.sim.n_regions)
-        rng = check_random_state(random_state)
-        keys = jax.random.split(jax.random.key(int(rng.randint(np.iinfo(np.int32).max))), n_samples)
-        out = get_evaluator(cfg).sample(jnp.zeros(0, jnp.float32), fixed, None, keys)
-        return np.asarray(out, dtype=np.float64)
+    def simulate(self, n_samples=1, X=None, *, n_time=None, random_state=None):
+        """Draw recordings from the model, like ``GaussianMixture.sample``.
 
-    def simulate(self, n_samples=1, X=None, random_state=None):
-        """Draw recordings from the fitted model, like ``GaussianMixture.sample``.
+        A fitted estimator draws at its fitted parameters; an unfitted one at
+        its constructor values (``bounds`` ignored), which is how
+        :func:`~brainestimators.datasets.make_recordings` makes ground truth.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of independent noise realisations.
         X : array-like, optional
-            For a ``fit(X)`` model, recordings whose shape the draws take
-            (default: the fit shape). For a driven model, the drive (required).
+            For a ``fit(X)`` model, recordings whose shape (length and
+            regions) the draws take. For a driven model, the drive (required).
+        n_time : int, optional
+            Length of the draws instead of X's (default: the fit's length).
         random_state : int, RandomState or None
             Seeds the noise of the draws.
 
@@ -587,19 +385,40 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             ``(n_samples, n_time, n_regions)`` for a ``fit(X)`` model, else
             ``(n_samples,) + predict(X).shape``.
         """
-        check_is_fitted(self)
         if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if n_time is not None and (not isinstance(n_time, numbers.Integral) or n_time < 1):
+            raise ValueError(f"n_time must be a positive integer, got {n_time!r}.")
+        rng = check_random_state(random_state)
+        keys = jax.random.split(jax.random.key(int(rng.randint(np.iinfo(np.int32).max))),
+                                n_samples)
+        fitted = hasattr(self, "best_params_")
+        if not fitted:
+            self._validate_params()
+            return self._draw(keys, X, n_time)
         if X is None:
             if self.fit_mode_ != "target":
                 raise ValueError("A driven model needs the drive X to simulate.")
-            X = np.zeros((1, self.n_features_in_, self.n_regions_))
-            if self.target_ndim_ == 2:
-                X = X[:, :, 0]
-        cfg, theta, fixed, drive, _ = self._predict_setup(X)
-        rng = check_random_state(random_state)
-        keys = jax.random.split(jax.random.key(int(rng.randint(np.iinfo(np.int32).max))), n_samples)
-        out = np.asarray(get_evaluator(cfg).sample(theta, fixed, drive, keys), dtype=np.float64)
+            X = np.zeros((1, n_time or self.n_features_in_, self.n_regions_))
+        elif n_time is not None and self.fit_mode_ == "target":
+            X = np.zeros((1, n_time, np.asarray(X).shape[-1] if np.ndim(X) == 3 else 1))
+        plan, theta, drive, _ = self._fitted_plan(X)
+        out = _sample_rows(plan, theta, drive, keys)
         if self.fit_mode_ != "target" and self.target_ndim_ == 1:
             out = out.reshape(out.shape[:2])
         return out
+
+    def _draw(self, keys, X, n_time):
+        """Recordings at the constructor values (nothing fitted)."""
+        model = self._model()
+        conn = connectivity(model.params)
+        if X is not None:
+            X = np.asarray(X)
+            n_time = n_time or X.shape[1]
+            n_regions = X.shape[2] if X.ndim == 3 else 1
+        else:
+            if n_time is None:
+                raise ValueError("An unfitted model needs n_time (or X) to simulate.")
+            n_regions = 1 if conn is None else conn.shape[0]
+        plan = make_plan(model, "target", n_time, n_regions, fitting=False)
+        return _sample_rows(plan, jnp.zeros(0, jnp.float32), None, keys)

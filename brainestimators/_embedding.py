@@ -1,7 +1,8 @@
 """Generative embedding: each subject's fitted model parameters as features."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseNeuralMassRegressor
@@ -12,20 +13,19 @@ __all__ = ["GenerativeEmbedding"]
 class GenerativeEmbedding(TransformerMixin, BaseEstimator):
     """Fit one model per recording and return its fitted parameters as features.
 
-    All recordings are fitted at once on the estimator's compiled evaluator
-    (``'grad'``: one optimizer over the stacked parameters; ``'nevergrad'``:
-    every subject's candidates in one vmapped call per generation;
-    ``'scipy'``: one subject after another). With ``'grad'`` and
-    ``'nevergrad'`` every subject runs all ``max_iter`` iterations (no early
-    stopping). The transformer is stateless
-    across samples: ``transform`` fits the rows it is given, so it is safe in
-    cross-validation, and ``fit`` only checks the input.
+    All recordings are fitted at once by :meth:`~HopfRegressor.fit_rows` on
+    the estimator's compiled evaluator: the rows are a batch axis that every
+    backend advances together (scipy: one after another), and row ``i``
+    gives the parameters ``clone(estimator).fit(X[i:i + 1])`` would. The
+    transformer is stateless across samples: ``transform`` fits the rows it
+    is given, so it is safe in cross-validation, and ``fit`` only checks the
+    input.
 
     Parameters
     ----------
-    estimator : BaseNeuralMassRegressor
+    estimator : BaseNeuralMassRegressor or None, default=None
         A regressor configured for ``fit(X)``; its ``bounds`` name the
-        features.
+        features. ``None`` uses ``HopfRegressor(max_iter=20)``.
     include_loss : bool, default=False
         Append each subject's best loss as a last feature.
 
@@ -33,6 +33,8 @@ class GenerativeEmbedding(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         ``n_time`` of the recordings at fit.
+    n_regions_ : int
+        Regions of the recordings at fit; ``transform`` needs as many.
     param_names_ : list of str
         Fitted parameter names (the output columns).
 
@@ -45,6 +47,11 @@ class GenerativeEmbedding(TransformerMixin, BaseEstimator):
     >>> embed = GenerativeEmbedding(HopfRegressor(bounds={'a': (-0.5, 0.5)}, max_iter=5))
     >>> clf = make_pipeline(embed, LogisticRegression())
     """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit_rows", "param_names"]), None],
+        "include_loss": ["boolean"],
+    }
 
     def __init__(self, estimator=None, include_loss=False):
         self.estimator = estimator
@@ -68,6 +75,11 @@ class GenerativeEmbedding(TransformerMixin, BaseEstimator):
             )
         return clone(est)
 
+    @staticmethod
+    def _regions(X):
+        return X.shape[2] if X.ndim == 3 else 1
+
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Check the recordings; the per-subject fits happen in :meth:`transform`.
 
@@ -83,10 +95,8 @@ class GenerativeEmbedding(TransformerMixin, BaseEstimator):
         self : object
         """
         X = validate_data(self, X, reset=True, allow_nd=True, dtype=np.float64)
-        est = self._template()
-        r = est._layout(est._check_params(), X.shape[2] if X.ndim == 3 else 1)
-        self.param_names_ = [n if size == 1 else f"{n}[{i}]" for n, size in r.fitted
-                             for i in range(size)]
+        self.n_regions_ = self._regions(X)
+        self.param_names_ = self._template().param_names(self.n_regions_)
         return self
 
     def transform(self, X):
@@ -102,10 +112,14 @@ class GenerativeEmbedding(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "param_names_")
         X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
-        _, thetas, losses = self._template()._fit_rows(X)
-        out = np.asarray(thetas, dtype=np.float64)
+        if self._regions(X) != self.n_regions_:
+            raise ValueError(
+                f"X has {self._regions(X)} regions; {type(self).__name__} was fitted on "
+                f"{self.n_regions_}, whose features are {self.param_names_}.")
+        fits = self._template().fit_rows(X)
+        out = np.asarray(fits.theta, dtype=np.float64)
         if self.include_loss:
-            out = np.column_stack([out, losses])
+            out = np.column_stack([out, fits.loss])
         return out
 
     def get_feature_names_out(self, input_features=None):

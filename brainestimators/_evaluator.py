@@ -3,24 +3,28 @@
 The heart of the package: a pure ``loss(theta, fixed, drive, target, key)``
 built once per :class:`EvalConfig` and compiled once per input shape. The
 model is constructed inside it from traced values, so the same function is
-vmapped over candidates (nevergrad, scipy's vectorised DE), differentiated
-(grad, scipy's gradient methods) and used for prediction. Evaluators are
-cached at module level by configuration, so clones, CV folds and grid-search
-candidates that differ only in parameter *values* share one compilation.
+vmapped over candidates, differentiated and used for prediction.
+
+Every fit is a stack of independent problems ("rows": one for a plain fit,
+one per subject for per-subject fits) evaluated together: the compiled
+functions take a leading rows axis, so one backend loop serves both.
+Evaluators are cached by configuration (a value), so clones, CV folds and
+grid-search candidates that differ only in parameter *values* share one
+compilation.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 
+from ._cache import LRU, TRACES
+from ._layout import expand
 from ._simulation import SimConfig, simulate
 
-__all__ = ["EvalConfig", "get_evaluator", "cache_info", "clear_cache"]
+__all__ = ["EvalConfig", "Evaluator", "get_evaluator", "box", "unbox"]
 
-_TRACES = Counter()
-_CACHE = {}
+_EVALUATORS = LRU("evaluators", 64)
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,8 @@ class EvalConfig:
         target.
     objective : Objective
         The loss.
-    fitted : tuple of (str, int)
-        Fitted parameters and their sizes (1, or ``n_regions`` for a
-        per-region parameter), in the order of ``theta``.
+    fitted : tuple of Entry
+        The static layout of ``theta`` (see :class:`~._layout.Layout`).
     n_outputs : int
         Output columns: ``n_regions`` (one per region) or 1 (region mean).
     readout : str or callable
@@ -64,68 +67,87 @@ def _readout(kind, traj):
         return jnp.std(traj, axis=0)
     if kind == "amplitude":
         return jnp.sqrt(2.0 * jnp.mean(traj**2, axis=0))
-    if kind == "last":
-        return traj[-1]
-    raise ValueError(f"Unknown readout {kind!r}.")
+    return traj[-1]  # 'last'
 
 
-def _to_outputs(cfg, values):
-    # values: (..., n_regions) -> (..., n_outputs)
-    if values.shape[-1] == cfg.n_outputs:
-        return values
-    return jnp.mean(values, axis=-1, keepdims=True)
+def box(z, lo, hi):
+    """Map an unconstrained ``z`` into ``[lo, hi]``.
+
+    A sigmoid for a finite box, a softplus for a half-open one (``lo +
+    softplus(z)`` or ``hi - softplus(z)``), the identity where unbounded.
+    """
+    flo, fhi = jnp.isfinite(lo), jnp.isfinite(hi)
+    width = jnp.where(flo & fhi, hi - lo, 1.0)
+    lo0, hi0 = jnp.where(flo, lo, 0.0), jnp.where(fhi, hi, 0.0)
+    both = lo0 + width * jax.nn.sigmoid(z)
+    return jnp.where(flo & fhi, both, jnp.where(
+        flo, lo0 + jax.nn.softplus(z), jnp.where(fhi, hi0 - jax.nn.softplus(z), z)))
+
+
+def _softplus_inv(y):
+    y = jnp.maximum(y, 1e-12)
+    return y + jnp.log(-jnp.expm1(-y))
+
+
+def unbox(theta, lo, hi):
+    """Inverse of :func:`box`."""
+    flo, fhi = jnp.isfinite(lo), jnp.isfinite(hi)
+    width = jnp.where(flo & fhi, hi - lo, 1.0)
+    lo0, hi0 = jnp.where(flo, lo, 0.0), jnp.where(fhi, hi, 0.0)
+    frac = jnp.clip((theta - lo0) / width, 1e-6, 1 - 1e-6)
+    both = jnp.log(frac) - jnp.log1p(-frac)
+    return jnp.where(flo & fhi, both, jnp.where(
+        flo, _softplus_inv(theta - lo0), jnp.where(fhi, _softplus_inv(hi0 - theta), theta)))
 
 
 class Evaluator:
-    """Compiled functions of one :class:`EvalConfig` (see module docstring)."""
+    """Compiled functions of one :class:`EvalConfig` (see module docstring).
+
+    Shapes: ``theta`` ``(P,)``; ``thetas`` ``(R, C, P)`` (rows x candidates);
+    ``z`` ``(R, P)``; ``drive`` / ``target`` carry a leading rows axis ``R``
+    in the ``rows_*`` functions. The noise key is shared by all rows and
+    candidates (common random numbers).
+    """
 
     def __init__(self, cfg):
         self.cfg = cfg
-        loss = self._loss
+        loss, loss_z = self._loss, self._loss_z
         self.loss = jax.jit(loss)
-        self.batch_loss = jax.jit(jax.vmap(loss, in_axes=(0, None, None, None, None)))
-        self.value_and_grad = jax.jit(jax.value_and_grad(loss))
-        self.value_and_grad_z = jax.jit(jax.value_and_grad(self._loss_z))
         self.predict = jax.jit(self._predict)
-        # one independent problem per row of the target (per-subject fits)
-        self.rows_batch_loss = jax.jit(jax.vmap(
-            jax.vmap(loss, in_axes=(0, None, None, None, None)), in_axes=(0, None, None, 0, None)))
-        self.rows_value_and_grad_z = jax.jit(jax.vmap(
-            jax.value_and_grad(self._loss_z), in_axes=(0, None, None, None, None, 0, None)))
         self.sample = jax.jit(jax.vmap(self._predict, in_axes=(None, None, None, 0)))
+        candidates = jax.vmap(loss, in_axes=(0, None, None, None, None))
+        self.rows_loss = jax.jit(jax.vmap(candidates, in_axes=(0, None, 0, 0, None)))
+        self.rows_value_and_grad_z = jax.jit(jax.vmap(
+            jax.value_and_grad(loss_z), in_axes=(0, None, None, None, 0, 0, None)))
+        # per-sample losses and their gradients (sandwich estimator)
+        self.value_and_grad = jax.jit(jax.value_and_grad(loss))
+        self.hessian = jax.jit(jax.hessian(loss))
 
     # -- pure functions -------------------------------------------------
-    def _params(self, theta, fixed):
-        p, i = dict(fixed), 0
-        for name, size in self.cfg.fitted:
-            p[name] = theta[i] if size == 1 else theta[i:i + size]
-            i += size
-        return p
-
     def _predict(self, theta, fixed, drive, key):
         """Model counterpart of the target: one recording, or one row per drive."""
-        _TRACES["predict"] += 1
+        TRACES["predict"] += 1
         cfg = self.cfg
-        p = self._params(theta, fixed)
+        p = expand(cfg.fitted, theta, fixed)
         if cfg.mode == "target":
             return simulate(cfg.sim, p, None, key)
 
         def one(d):
             traj = simulate(cfg.sim, p, d, key)
-            if cfg.mode == "readout":
-                return _to_outputs(cfg, _readout(cfg.readout, traj))
-            return _to_outputs(cfg, traj)
+            out = _readout(cfg.readout, traj) if cfg.mode == "readout" else traj
+            if out.shape[-1] != cfg.n_outputs:
+                out = jnp.mean(out, axis=-1, keepdims=True)
+            return out
 
         return jax.vmap(one)(drive)
 
     def _loss(self, theta, fixed, drive, target, key):
-        _TRACES["loss"] += 1
+        TRACES["loss"] += 1
         cfg = self.cfg
         obj = cfg.objective.loss
         pred = self._predict(theta, fixed, drive, key)
         if cfg.mode == "target":
-            per_row = jax.vmap(lambda t: obj(pred, t))(target)
-            return jnp.mean(per_row)
+            return jnp.mean(jax.vmap(lambda t: obj(pred, t))(target))
         if cfg.mode == "readout":
             return jnp.asarray(obj(pred.reshape(target.shape), target)).reshape(())
         return jnp.mean(jax.vmap(obj)(pred, target))
@@ -134,43 +156,6 @@ class Evaluator:
         return self._loss(box(z, lo, hi), fixed, drive, target, key)
 
 
-def box(z, lo, hi):
-    """Map an unconstrained ``z`` into ``[lo, hi]`` with a sigmoid (identity where unbounded)."""
-    finite = jnp.isfinite(lo) & jnp.isfinite(hi)
-    width = jnp.where(finite, hi - lo, 1.0)
-    base = jnp.where(finite, lo, 0.0)
-    return jnp.where(finite, base + width * jax.nn.sigmoid(z), z)
-
-
-def unbox(theta, lo, hi):
-    """Inverse of :func:`box` (numpy-compatible)."""
-    finite = jnp.isfinite(lo) & jnp.isfinite(hi)
-    width = jnp.where(finite, hi - lo, 1.0)
-    frac = jnp.clip((theta - jnp.where(finite, lo, 0.0)) / width, 1e-6, 1 - 1e-6)
-    return jnp.where(finite, jnp.log(frac) - jnp.log1p(-frac), theta)
-
-
 def get_evaluator(cfg):
     """Return the cached :class:`Evaluator` for ``cfg`` (built on first use)."""
-    ev = _CACHE.get(cfg)
-    if ev is None:
-        ev = _CACHE[cfg] = Evaluator(cfg)
-    return ev
-
-
-def cache_info():
-    """Evaluator cache statistics.
-
-    Returns
-    -------
-    dict
-        ``evaluators``: configurations built; ``traces``: how many times each
-        kind of function was traced (a trace precedes every compilation).
-    """
-    return {"evaluators": len(_CACHE), "traces": dict(_TRACES)}
-
-
-def clear_cache():
-    """Drop every cached evaluator and reset the trace counters."""
-    _CACHE.clear()
-    _TRACES.clear()
+    return _EVALUATORS.get(cfg, lambda: Evaluator(cfg))

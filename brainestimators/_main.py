@@ -22,7 +22,8 @@ import time
 import numpy as np
 from brainmass import objectives
 
-from . import HopfRegressor, Nevergrad, Optax, Scipy
+from . import HopfRegressor, Optax
+from ._backends import BACKENDS
 from .datasets import load_gw, load_hcp, make_hopf_cohort, peak_frequencies
 
 _FCD = objectives.fcd_ks(window_size=30, step_size=5)
@@ -62,16 +63,24 @@ def make_estimator(data, X_train, model, backend, max_iter, n_sample, seed, verb
         backend, optimizer, per_region = "grad", Optax("adam", learning_rate=0.3), ("a", "k")
     else:
         per_region = None
-        optimizer = {"grad": Optax("adam", learning_rate=0.2),
-                     "nevergrad": Nevergrad("DE", n_sample),
-                     "scipy": Scipy("differential_evolution", popsize=max(1, n_sample // 2)),
-                     }[backend]
+        optimizer = _global_optimizer(backend, n_sample)
     return HopfRegressor(
         w=w, a=-2e-5, k=3.5e-3, noise_sigma=6e-4, connectivity=data.sc, dt=data.tr / 10,
         sample_dt=data.tr, transient=50 * data.tr,
         bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5)}, per_region=per_region,
         objective="fc_corr", backend=backend, optimizer=optimizer, max_iter=max_iter,
         random_state=seed, verbose=verbose)
+
+
+def _global_optimizer(backend, n_sample):
+    """The backend's default settings, with a population of ``n_sample`` where it has one."""
+    settings = BACKENDS[backend].settings()
+    if backend == "scipy":  # its differential evolution sizes the population per parameter
+        return settings.set_params(method="differential_evolution", popsize=max(1, n_sample // 2))
+    if backend == "grad":
+        return settings.set_params(learning_rate=0.2)
+    sizes = {name: n_sample for name in ("n_sample", "popsize") if name in settings.get_params()}
+    return settings.set_params(**sizes)
 
 
 def run(data, model="regional", backend="nevergrad", max_iter=None, n_sample=8, n_trials=4,
@@ -149,7 +158,7 @@ def main(argv=None):
     p.add_argument("--model", choices=["regional", "global"], default="regional",
                    help="regional: coupling gain and bifurcation per region (gradient descent); "
                         "global: one of each (--backend)")
-    p.add_argument("--backend", choices=["grad", "nevergrad", "scipy"], default="nevergrad",
+    p.add_argument("--backend", choices=sorted(BACKENDS), default="nevergrad",
                    help="optimizer backend of the global model")
     p.add_argument("--max-iter", type=int, default=None,
                    help="steps (regional, default 80) or generations (global, default 8)")

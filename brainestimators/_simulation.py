@@ -21,7 +21,12 @@ import numpy as np
 
 from ._specs import brainmass_name, get_spec, model_parameters
 
-__all__ = ["SimConfig", "simulate", "KeyedWhiteNoise"]
+__all__ = ["SimConfig", "simulate", "KeyedWhiteNoise", "COUPLINGS", "OBSERVATIONS"]
+
+#: Coupling functions of whole-brain models.
+COUPLINGS = ("diffusive", "additive", "sigmoidal", "tanh")
+#: What a recording is: the monitored variable (None) or its BOLD signal.
+OBSERVATIONS = (None, "bold")
 
 
 class KeyedWhiteNoise(brainmass.Noise):

@@ -9,11 +9,12 @@ they cannot drift from brainmass.
 
 import inspect
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import brainmass
 import brainunit as u
 import numpy as np
+
+from ._cache import memoize
 
 __all__ = ["ModelSpec", "MODEL_SPECS", "get_spec", "model_parameters", "brainmass_name"]
 
@@ -147,7 +148,7 @@ def get_spec(model):
     )
 
 
-@lru_cache(maxsize=None)
+@memoize(maxsize=256)
 def _spec_from_class(cls):
     """Spec for a brainmass-style class not in the table (generic regressor)."""
     upd = [p for p in inspect.signature(cls.update).parameters if p != "self"]
@@ -165,24 +166,20 @@ def _spec_from_class(cls):
     return ModelSpec(cls.__name__, states[0], upd[0], _ONE, noise, {}, cls.__name__)
 
 
-# Estimator parameters shared by every regressor; a model parameter of the
-# same name is exposed with a ``_node`` suffix (CoombesByrne's ``k``).
-RESERVED = {
-    "bounds", "per_region", "init", "backend", "optimizer", "objective", "max_iter", "tol",
-    "n_iter_no_change", "random_state", "verbose", "warm_start", "callback", "dt",
-    "sample_dt", "transient", "duration", "monitor", "observation", "readout", "noise_sigma", "initial_state",
-    "connectivity", "coupling", "k", "distance", "speed", "model", "model_params",
-}
+def _reserved():
+    from ._params import RESERVED  # the shared estimator parameters (imports the registries)
+
+    return RESERVED
 
 
 def brainmass_name(name):
     """The brainmass argument behind an estimator parameter name."""
-    if name.endswith("_node") and name[:-5] in RESERVED:
+    if name.endswith("_node") and name[:-5] in _reserved():
         return name[:-5]
     return name
 
 
-@lru_cache(maxsize=None)
+@memoize(maxsize=256)
 def _parameters_of(cls):
     out = {}
     for name, p in inspect.signature(cls.__init__).parameters.items():
@@ -191,7 +188,7 @@ def _parameters_of(cls):
         if name.endswith("_init"):
             continue
         d = p.default
-        key = name + "_node" if name in RESERVED else name
+        key = name + "_node" if name in _reserved() else name
         if isinstance(d, u.Quantity):
             out[key] = (float(np.asarray(d.mantissa)), d.unit)
         elif isinstance(d, (int, float)) and not isinstance(d, bool):

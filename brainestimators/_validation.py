@@ -1,15 +1,19 @@
 """Checks of bounds, units and recordings, with errors that name the fix."""
 
 import numbers
-from functools import lru_cache
 
 import brainstate
 import brainunit as u
 import numpy as np
 
+from ._cache import memoize
 from ._specs import get_spec
 
-__all__ = ["as_magnitude", "check_bounds", "monitor_unit", "check_recordings"]
+__all__ = ["as_magnitude", "as_ms", "check_bounds", "monitor_unit", "check_recordings",
+           "NONNEGATIVE"]
+
+#: Fitted parameters that cannot be negative, with the reason.
+NONNEGATIVE = {"noise_sigma": "a noise level"}
 
 
 def as_magnitude(value, unit, what):
@@ -23,18 +27,39 @@ def as_magnitude(value, unit, what):
     return value
 
 
-def check_bounds(bounds, units, backend):
+def as_ms(value, what):
+    """A duration in ms as a float: a number (ms) or a time Quantity."""
+    if value is None:
+        return None
+    value = as_magnitude(value, u.ms, what)
+    value = float(np.asarray(value))
+    if not np.isfinite(value):
+        raise ValueError(f"{what} must be a finite number of ms, got {value!r}.")
+    return value
+
+
+def check_bounds(bounds, units, finite, backend):
     """Validate ``bounds`` against the known parameters.
+
+    Parameters
+    ----------
+    bounds : dict
+        ``{name: (low, high)}``; an end may be None (unbounded).
+    units : dict
+        Unit of every fittable parameter.
+    finite : bool
+        Whether the backend needs both ends finite.
+    backend : str
+        Its name, for messages.
 
     Returns
     -------
     names : tuple of str
     lo, hi : ndarray
-        Magnitudes in each parameter's unit; ``-inf``/``inf`` where unbounded
-        (allowed for ``backend='grad'`` only).
+        Magnitudes in each parameter's unit; ``-inf``/``inf`` where unbounded.
     """
     if not isinstance(bounds, dict) or not bounds:
-        raise TypeError(
+        raise ValueError(
             "bounds must be a non-empty dict {name: (low, high)} naming the fitted "
             f"parameters, got {bounds!r}."
         )
@@ -56,7 +81,7 @@ def check_bounds(bounds, units, backend):
                 continue
             b = as_magnitude(b, units[name], f"bounds[{name!r}]")
             if not isinstance(b, (numbers.Real, np.ndarray)) or np.ndim(b) != 0:
-                raise TypeError(f"bounds[{name!r}] must hold numbers, got {box!r}.")
+                raise ValueError(f"bounds[{name!r}] must hold numbers or None, got {box!r}.")
             if np.isnan(b):
                 raise ValueError(f"bounds[{name!r}] contains NaN.")
             pair.append(float(b))
@@ -64,10 +89,17 @@ def check_bounds(bounds, units, backend):
             raise ValueError(
                 f"bounds[{name!r}] = {box!r} is empty or inverted; low must be < high."
             )
-        if backend != "grad" and not np.all(np.isfinite(pair)):
+        if name in NONNEGATIVE and pair[0] < 0:
             raise ValueError(
-                f"parameter {name!r} has no finite bounds, but backend={backend!r} searches "
-                "a box: give bounds[name] = (low, high), or use backend='grad'."
+                f"bounds[{name!r}] = {box!r} reaches below 0, but {name!r} is "
+                f"{NONNEGATIVE[name]}; give a low end >= 0."
+            )
+        if finite and not np.all(np.isfinite(pair)):
+            raise ValueError(
+                f"bounds[{name!r}] = {box!r} is open at one end or both, but "
+                f"backend={backend!r} with these settings searches a box: give both "
+                "ends, or use a backend that maps an open box (backend='grad', or "
+                "backend='scipy' with a local method)."
             )
         names.append(name)
         lo.append(pair[0])
@@ -75,14 +107,12 @@ def check_bounds(bounds, units, backend):
     return tuple(names), np.array(lo), np.array(hi)
 
 
-@lru_cache(maxsize=None)
+@memoize(maxsize=256)
 def monitor_unit(model, monitor):
     """Unit of a model's monitored variable (read off a one-region instance)."""
     spec = get_spec(model)
     node = spec.cls(1)
-    import brainunit as bu
-
-    with brainstate.environ.context(dt=0.1 * bu.ms):
+    with brainstate.environ.context(dt=0.1 * u.ms):
         brainstate.nn.init_all_states(node)
         if not hasattr(node, monitor):
             raise ValueError(

@@ -233,7 +233,7 @@ def test_bold_observation_through_balloon_windkessel():
     rates = make_recordings(be.WilsonCowanRegressor(**common), 1, 20, random_state=0)
     assert bold.shape == rates.shape and np.all(np.isfinite(bold))
     assert not np.allclose(bold, rates)
-    with pytest.raises(ValueError, match="observation must be"):
+    with pytest.raises(ValueError, match="'observation' parameter of WilsonCowanRegressor must be"):
         be.WilsonCowanRegressor(observation="eeg", **common).fit(bold)
 
 

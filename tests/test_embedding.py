@@ -62,5 +62,5 @@ def test_feature_names_and_loss_column():
 
 
 def test_rejects_non_brainestimators_estimators():
-    with pytest.raises(TypeError, match="brainestimators regressor"):
+    with pytest.raises(TypeError, match="'estimator' parameter of GenerativeEmbedding must be"):
         be.GenerativeEmbedding(LogisticRegression()).fit(np.zeros((2, 10, 2)))

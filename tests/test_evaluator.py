@@ -63,16 +63,19 @@ def test_candidates_are_evaluated_in_one_vmapped_call():
     calls = []
     est = _est(backend="nevergrad", optimizer=be.Nevergrad("DE", n_sample=5))
     est.fit(X)
-    ev = next(e for c, e in be._evaluator._CACHE.items() if c.fitted == (("a", 1),) and c.sim.n_steps == 40)
-    orig = ev.batch_loss
+    from brainestimators._evaluator import _EVALUATORS
+
+    ev = _EVALUATORS.values()[-1]  # the most recently used: this fit's
+    orig = ev.rows_loss
 
     def spy(thetas, *args):
         calls.append(thetas.shape)
         return orig(thetas, *args)
 
-    ev.batch_loss = spy
+    ev.rows_loss = spy
     try:
         _est(backend="nevergrad", optimizer=be.Nevergrad("DE", n_sample=5)).fit(X)
     finally:
-        ev.batch_loss = orig
-    assert calls == [(5, 1)] * 3  # one call per generation, all candidates at once
+        ev.rows_loss = orig
+    # one call per generation, all candidates (of the one row) at once
+    assert calls == [(1, 5, 1)] * 3

@@ -9,6 +9,7 @@ import pytest
 
 import brainestimators as be
 from brainestimators import _codegen
+from brainestimators._params import RESERVED
 from brainestimators._specs import MODEL_SPECS, brainmass_name, model_parameters
 
 
@@ -42,7 +43,7 @@ def test_every_numeric_brainmass_parameter_is_exposed():
         for name, p in inspect.signature(spec.cls.__init__).parameters.items():
             numeric = isinstance(p.default, (int, float, u.Quantity)) and not isinstance(p.default, bool)
             if numeric and not name.startswith(("init_", "noise_")) and not name.endswith("_init"):
-                alias = name + "_node" if name in be._specs.RESERVED else name
+                alias = name + "_node" if name in RESERVED else name
                 assert alias in est_params, (key, name)
 
 

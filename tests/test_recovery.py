@@ -1,6 +1,8 @@
 """Known answers: a whole-brain cohort generated at known coupling and bifurcation
 parameters is recovered within 5 % by every backend."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 from brainmass import objectives
@@ -29,7 +31,11 @@ OBJECTIVE = objectives.combine((1.0, objectives.fc_rmse()), (1.0, be.std_rmse())
 
 @pytest.mark.parametrize("backend,optimizer,max_iter", [
     ("grad", be.Optax("adam", 0.2), 60),
-    ("nevergrad", be.Nevergrad("DE", 8), 30),
+    # nevergrad's DE is 5 % off after 30 generations of 8 and converged by 60
+    ("nevergrad", be.Nevergrad("DE", 8), 60),
+    pytest.param("evosax", be.Evosax("CMA_ES", popsize=8), 30,
+                 marks=pytest.mark.skipif(importlib.util.find_spec("evosax") is None,
+                                          reason="needs the evosax extra")),
     ("scipy", be.Scipy("L-BFGS-B"), 1),
     ("scipy", be.Scipy("differential_evolution", popsize=8), 20),
 ])

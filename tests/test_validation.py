@@ -60,10 +60,20 @@ def test_inverted_or_empty_bounds(box):
         _est(bounds={"a": box}).fit(X)
 
 
-@pytest.mark.parametrize("backend", ["nevergrad", "scipy"])
-def test_unbounded_parameter_with_derivative_free_backend(backend):
-    with pytest.raises(ValueError, match="no finite bounds.*backend='grad'"):
-        _est(bounds={"a": (None, None)}, backend=backend).fit(X)
+@pytest.mark.parametrize("backend,optimizer", [("nevergrad", None), ("evosax", None),
+                                               ("scipy", "differential_evolution")])
+@pytest.mark.parametrize("box", [(None, None), (0.2, None)])
+def test_open_box_with_a_backend_that_searches_a_box(backend, optimizer, box):
+    # the message names the open end, not "no finite bounds"
+    with pytest.raises(ValueError, match=r"is open at one end or both.*backend='grad'"):
+        _est(bounds={"a": box}, backend=backend, optimizer=optimizer).fit(X)
+
+
+@pytest.mark.parametrize("box", [(0.2, None), (None, 1.5)])
+def test_half_open_box_with_scipy_local_methods_stays_inside(box):
+    est = _est(bounds={"a": box}, backend="scipy", optimizer="L-BFGS-B", max_iter=2).fit(X)
+    lo, hi = (-np.inf if box[0] is None else box[0]), (np.inf if box[1] is None else box[1])
+    assert lo <= est.best_params_["a"] <= hi
 
 
 def test_unbounded_parameter_is_fine_for_grad():
@@ -96,14 +106,14 @@ def test_bounds_as_quantities_and_wrong_units():
 def test_optimizer_that_does_not_fit_the_backend():
     with pytest.raises(TypeError, match="does not fit backend='grad'"):
         _est(optimizer=be.Nevergrad()).fit(X)
-    with pytest.raises(TypeError, match="backend='nevergrad' takes"):
+    with pytest.raises(TypeError, match="'optimizer' parameter of HopfRegressor must be"):
         _est(backend="nevergrad", optimizer=3.0).fit(X)
 
 
 def test_unknown_backend_objective_and_method():
-    with pytest.raises(ValueError, match="backend must be"):
+    with pytest.raises(ValueError, match="'backend' parameter of HopfRegressor must be a str"):
         _est(backend="adam").fit(X)
-    with pytest.raises(ValueError, match="Unknown objective 'fc_cor'"):
+    with pytest.raises(ValueError, match="'objective' parameter .* Got 'fc_cor'"):
         _est(objective="fc_cor").fit(X)
     with pytest.raises(ValueError, match="nevergrad has no optimizer named 'Nope'"):
         _est(backend="nevergrad", optimizer="Nope").fit(X)
@@ -176,5 +186,5 @@ def test_keyboard_interrupt_keeps_the_best_parameters():
 
 
 def test_callback_must_be_callable():
-    with pytest.raises(TypeError, match="callback must be callable"):
+    with pytest.raises(TypeError, match="'callback' parameter of HopfRegressor must be a callable"):
         _est(callback=3).fit(X)

@@ -45,11 +45,12 @@ def make_recordings(estimator, n_samples=1, n_time=100, n_regions=None, *, rando
     for name, v in (("n_samples", n_samples), ("n_time", n_time)):
         if not isinstance(v, numbers.Integral) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}.")
-    est = clone(estimator)
-    conn = est._connectivity()
+    est = clone(estimator)  # unfitted: draws at the constructor values
     if n_regions is None:
-        n_regions = 1 if conn is None else conn.shape[0]
-    return est._draw(n_samples, n_time, n_regions, random_state)
+        conn = est.get_params()["connectivity"]
+        n_regions = 1 if conn is None else np.shape(conn)[0]
+    template = np.zeros((1, n_time, n_regions))
+    return est.simulate(n_samples, X=template, random_state=random_state)
 
 
 def _structural(n_regions, rng):

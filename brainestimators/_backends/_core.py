@@ -1,0 +1,327 @@
+"""What every backend shares: the problem, the bookkeeping, the registry entry.
+
+A backend is one module declaring a settings class (a small estimator, so
+``optimizer__*`` is grid-searchable), a ``run(problem, settings, tracker)``
+function and a :class:`Backend` entry. ``run`` minimises a stack of
+independent problems (rows) at once; a plain fit is one row. Every loss it
+evaluates goes through the :class:`Tracker`, which keeps the history, the
+best point of each row, ``n_iter_no_change`` and the callback, so a stopped,
+interrupted or diverging search still returns its best point.
+"""
+
+from dataclasses import dataclass, field
+
+import jax.numpy as jnp
+import numpy as np
+from sklearn.base import BaseEstimator
+
+__all__ = ["Backend", "Settings", "Problem", "Tracker", "FitProgress", "StopFitting",
+           "population_converged"]
+
+
+class StopFitting(Exception):
+    """Raised by the tracker to stop the search (callback)."""
+
+
+class Settings(BaseEstimator):
+    """Base of the backend settings classes (validated like estimators)."""
+
+    #: the constructor argument a bare string sets (``'DE'`` -> method='DE')
+    _primary = "method"
+
+    def validated(self):
+        """Check the parameters against ``_parameter_constraints``; return self."""
+        self._validate_params()
+        return self
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Registry entry of one backend.
+
+    Parameters
+    ----------
+    name : str
+        The ``backend=`` value.
+    settings : type
+        Its :class:`Settings` class (the ``optimizer=`` object).
+    run : callable
+        ``run(problem, settings, tracker)``.
+    summary : str
+        One line for the docs.
+    max_iter : str
+        What ``max_iter`` counts, for the docs.
+    gradient : callable
+        ``settings -> bool``: does it differentiate the loss?
+    finite_bounds : callable
+        ``settings -> bool``: must both ends of every box be finite?
+    constraints : callable
+        ``settings -> bool``: does it honour ``constraints``?
+    coerce : callable or None
+        ``optimizer -> settings or None`` for extra accepted forms.
+    extra : str or None
+        The pip extra it needs (``pip install "brainestimators[extra]"``).
+    plateau_converges : bool
+        Whether a ``n_iter_no_change`` stop is the backend's own convergence
+        test (a loss plateau for gradient descent).
+    """
+
+    name: str
+    settings: type
+    run: object
+    summary: str
+    max_iter: str
+    gradient: object = lambda s: False
+    finite_bounds: object = lambda s: True
+    constraints: object = lambda s: False
+    coerce: object = None
+    extra: str = None
+    plateau_converges: bool = False
+
+    def resolve(self, optimizer):
+        """The validated settings object for an ``optimizer=`` value."""
+        if self.coerce is not None:
+            out = self.coerce(optimizer)
+            if out is not None:
+                return out
+        if optimizer is None:
+            return self.settings().validated()
+        if isinstance(optimizer, self.settings):
+            return optimizer.validated()
+        if isinstance(optimizer, Settings):
+            raise TypeError(
+                f"optimizer {type(optimizer).__name__} does not fit backend={self.name!r}; "
+                f"use {self.settings.__name__}(...), a method name or a dict of its parameters.")
+        if isinstance(optimizer, str):
+            return self.settings(**{self.settings._primary: optimizer}).validated()
+        if isinstance(optimizer, dict):
+            names = set(self.settings().get_params())
+            given = dict(optimizer)
+            if "method" in given and "method" not in names:
+                given[self.settings._primary] = given.pop("method")
+            known = {k: v for k, v in given.items() if k in names}
+            extra = {k: v for k, v in given.items() if k not in names}
+            if extra:
+                if "options" not in names:
+                    raise ValueError(f"{self.settings.__name__} has no parameters {sorted(extra)}.")
+                known["options"] = {**(known.get("options") or {}), **extra}
+            return self.settings(**known).validated()
+        raise TypeError(
+            f"backend={self.name!r} takes {self.settings.__name__}(...), a method name or a "
+            f"dict of its parameters, got {type(optimizer).__name__}.")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The compiled evaluator bound to a stack of independent problems (rows).
+
+    ``drive`` and ``target`` carry a leading rows axis; ``x0`` is ``(R, P)``.
+    The noise ``key`` is shared by all rows and candidates.
+    """
+
+    evaluator: object
+    fixed: dict
+    drive: object
+    target: object
+    key: object
+    lo: np.ndarray
+    hi: np.ndarray
+    x0: np.ndarray
+    layout: object
+    constraints: tuple = ()
+    seed: int = 0
+
+    @property
+    def n_rows(self):
+        return self.x0.shape[0]
+
+    @property
+    def n_params(self):
+        return self.x0.shape[1]
+
+    def row(self, r):
+        """The one-row problem of row ``r``."""
+        return Problem(self.evaluator, self.fixed,
+                       None if self.drive is None else self.drive[r:r + 1],
+                       self.target[r:r + 1], self.key, self.lo, self.hi, self.x0[r:r + 1],
+                       self.layout, self.constraints, self.seed)
+
+    def losses(self, thetas):
+        """Losses of ``thetas`` ``(R, C, P)`` as float64 ``(R, C)``; NaN/inf become inf."""
+        out = self.evaluator.rows_loss(jnp.asarray(thetas, jnp.float32), self.fixed, self.drive,
+                                       self.target, self.key)
+        out = np.asarray(out, dtype=float)
+        return np.where(np.isfinite(out), out, np.inf)
+
+    def value_and_grad_z(self, z):
+        """Loss and gradient in the unconstrained space, ``z`` ``(R, P)``."""
+        v, g = self.evaluator.rows_value_and_grad_z(
+            z, jnp.asarray(self.lo, jnp.float32), jnp.asarray(self.hi, jnp.float32),
+            self.fixed, self.drive, self.target, self.key)
+        return np.asarray(v, dtype=float), g
+
+    def value_and_grad(self, theta):
+        """Loss and gradient of a one-row problem at ``theta`` ``(P,)`` (the box's own space)."""
+        v, g = self.evaluator.value_and_grad(
+            jnp.asarray(theta, jnp.float32), self.fixed,
+            None if self.drive is None else self.drive[0], self.target[0], self.key)
+        return float(v), np.asarray(g, dtype=float)
+
+    def random_points(self, rng, n):
+        """``n`` points drawn uniformly in the box (half-open boxes: a unit-scale span)."""
+        lo = np.where(np.isfinite(self.lo), self.lo, np.where(np.isfinite(self.hi), self.hi - 1, -1))
+        hi = np.where(np.isfinite(self.hi), self.hi, lo + np.maximum(1.0, np.abs(lo)))
+        return rng.uniform(lo, hi, size=(n, len(lo)))
+
+
+@dataclass(frozen=True)
+class FitProgress:
+    """Read-only state of a running fit, passed to ``callback``.
+
+    Attributes
+    ----------
+    n_iter : int
+        Iterations completed.
+    best_loss : float or ndarray
+        Best loss so far (one per row in per-subject fits).
+    best_params : dict or list of dict
+        Parameters at ``best_loss`` (one dict per row in per-subject fits).
+    history : tuple
+        Every evaluated loss so far (a tuple per row in per-subject fits).
+    """
+
+    n_iter: int
+    best_loss: object
+    best_params: object
+    history: tuple
+
+
+def population_converged(losses, tol):
+    """scipy's differential-evolution test: ``std(losses) <= tol * |mean(losses)|`` per row.
+
+    Rows whose population has a diverged member, and populations of one, are
+    not converged.
+    """
+    losses = np.asarray(losses, float)
+    if losses.shape[-1] < 2:
+        return np.zeros(losses.shape[:-1], bool)
+    finite = np.all(np.isfinite(losses), axis=-1)
+    with np.errstate(invalid="ignore"):
+        spread = np.std(losses, axis=-1) <= tol * np.abs(np.mean(losses, axis=-1))
+    return finite & spread
+
+
+@dataclass
+class Tracker:
+    """History, best point, stopping rules and callback of a stack of rows.
+
+    Backends call :meth:`record` with every evaluated batch and
+    :meth:`end_iteration` after each iteration (all active rows at once, or
+    one row for backends that fit rows one after another), and loop while
+    :meth:`running`.
+    """
+
+    problem: Problem
+    max_iter: int
+    tol: float = 0.0
+    n_iter_no_change: int = None
+    callback: object = None
+    progress: object = None
+    plateau_converges: bool = False  # a loss plateau is the backend's own convergence test
+    best_loss: np.ndarray = field(init=False)
+    best_theta: np.ndarray = field(init=False)
+    n_iter: np.ndarray = field(init=False)
+    active: np.ndarray = field(init=False)
+    converged: np.ndarray = field(init=False)
+    reason: list = field(init=False)
+    history: list = field(init=False)
+
+    def __post_init__(self):
+        R = self.problem.n_rows
+        self.best_loss = np.full(R, np.inf)
+        self.best_theta = np.array(self.problem.x0, dtype=float)
+        self.found = np.zeros(R, bool)
+        self.n_iter = np.zeros(R, int)
+        self.active = np.ones(R, bool)
+        self.converged = np.zeros(R, bool)
+        self.reason = ["max_iter"] * R
+        self.history = [[] for _ in range(R)]
+        self._ref = np.full(R, np.inf)  # best loss at the last improvement by tol
+        self._stall = np.zeros(R, int)
+
+    def running(self, r=None):
+        """Is any row (or row ``r``) still to be iterated?"""
+        if r is not None:
+            return bool(self.active[r] and self.n_iter[r] < self.max_iter)
+        return bool(np.any(self.active & (self.n_iter < self.max_iter)))
+
+    def record(self, thetas, losses, rows=None):
+        """Keep the losses of the active rows and their best points.
+
+        ``thetas`` ``(R', C, P)``, ``losses`` ``(R', C)`` for ``rows`` (all by default).
+        """
+        rows = np.arange(self.problem.n_rows) if rows is None else np.atleast_1d(rows)
+        losses = np.where(np.isfinite(losses), losses, np.inf)
+        for j, r in enumerate(rows):
+            if not self.active[r]:
+                continue
+            self.history[r].extend(float(v) for v in losses[j])
+            i = int(np.argmin(losses[j]))
+            if losses[j, i] < self.best_loss[r]:
+                self.best_loss[r] = float(losses[j, i])
+                self.best_theta[r] = np.asarray(thetas[j][i], dtype=float)
+                self.found[r] = True
+        return losses
+
+    def end_iteration(self, rows=None, converged=None):
+        """Count an iteration of ``rows`` (all active ones by default).
+
+        ``converged`` (per row) is the backend's own convergence test; such
+        rows stop. Applies ``n_iter_no_change``, updates the progress bar and
+        asks the callback, which stops the fit by returning a true value.
+        """
+        rows = np.flatnonzero(self.active) if rows is None else np.atleast_1d(rows)
+        conv = np.zeros(len(rows), bool) if converged is None else np.broadcast_to(
+            np.asarray(converged, bool), (len(rows),))
+        for r, c in zip(rows, conv):
+            if not self.active[r]:
+                continue
+            self.n_iter[r] += 1
+            if self.best_loss[r] < self._ref[r] - self.tol:
+                self._ref[r], self._stall[r] = self.best_loss[r], 0
+            else:
+                self._stall[r] += 1
+            if c:
+                self.active[r], self.converged[r], self.reason[r] = False, True, "converged"
+            elif self.n_iter_no_change is not None and self._stall[r] >= self.n_iter_no_change:
+                self.active[r], self.reason[r] = False, "no_change"
+                self.converged[r] = self.plateau_converges
+        if self.progress is not None:
+            self.progress.update(1)
+            self.progress.set_postfix(best_loss=f"{np.min(self.best_loss):.4g}")
+        if self.callback is not None:
+            stop = self.callback(self.snapshot())
+            if stop is not None and bool(stop):
+                raise StopFitting("callback")
+
+    def finish(self, r, converged):
+        """Row ``r``'s search ended on its own; ``converged`` is its backend's verdict."""
+        if self.active[r] or self.reason[r] == "max_iter":
+            self.converged[r] = bool(converged)
+            self.reason[r] = "converged" if converged else "max_iter"
+            self.active[r] = False
+
+    def stop_all(self, reason):
+        for r in np.flatnonzero(self.active):
+            self.reason[r] = reason
+        self.active[:] = False
+
+    def snapshot(self):
+        """The read-only :class:`FitProgress` handed to callbacks."""
+        layout = self.problem.layout
+        params = [layout.unflatten(t) for t in self.best_theta]
+        if self.problem.n_rows == 1:
+            return FitProgress(int(self.n_iter[0]), float(self.best_loss[0]), params[0],
+                               tuple(self.history[0]))
+        return FitProgress(int(self.n_iter.max()), self.best_loss.copy(), params,
+                           tuple(tuple(h) for h in self.history))

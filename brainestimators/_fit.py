@@ -1,0 +1,74 @@
+"""Run a backend on a plan: one loop for single fits and per-row (per-subject) fits."""
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._backends import Problem, StopFitting, Tracker
+
+__all__ = ["FitResult", "run_fit"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The outcome of a stack of fits, one entry per row (numpy values)."""
+
+    theta: np.ndarray  # (R, P) best points (the start where nothing finite was seen)
+    loss: np.ndarray  # (R,) best losses (inf where every candidate diverged)
+    history: list  # R lists of every evaluated loss
+    n_iter: np.ndarray  # (R,)
+    converged: np.ndarray  # (R,) the backend's own convergence test
+    reason: list  # R stop reasons
+    found: np.ndarray  # (R,) whether any finite loss was seen
+    flat: np.ndarray  # (R,) whether every finite loss was the same value
+
+
+def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=None,
+            callback=None, verbose=0, label="fit"):
+    """Minimise the plan's loss for every row of ``target`` at once.
+
+    Parameters
+    ----------
+    plan : FitPlan
+    target : array of shape (R, ...)
+        One target per row (for a plain fit, R = 1 and the row holds every
+        recording, whose losses are averaged).
+    drive : array of shape (R, ...) or None
+    seed : int
+        Seeds the noise key and the backend's sampling, alike for every row,
+        so that a row's fit equals fitting that row alone.
+    x0 : array of shape (R, P)
+    """
+    problem = Problem(
+        plan.evaluator, plan.fixed, None if drive is None else jnp.asarray(drive, jnp.float32),
+        jnp.asarray(target, jnp.float32), jax.random.key(seed), plan.layout.lo_flat,
+        plan.layout.hi_flat, np.asarray(x0, dtype=float), plan.layout, plan.constraints,
+        int(seed))
+    progress = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        progress = tqdm(total=max_iter, desc=label)
+    tracker = Tracker(problem, max_iter, tol, n_iter_no_change, callback, progress,
+                      plan.backend.plateau_converges)
+    try:
+        plan.backend.run(problem, plan.settings, tracker)
+    except StopFitting:
+        tracker.stop_all("callback")
+    except KeyboardInterrupt:
+        tracker.stop_all("interrupted")
+    finally:
+        if progress is not None:
+            progress.close()
+    flat = np.array([_flat(h) for h in tracker.history])
+    converged = tracker.converged & ~flat
+    return FitResult(tracker.best_theta, tracker.best_loss, tracker.history, tracker.n_iter,
+                     converged, list(tracker.reason), tracker.found, flat)
+
+
+def _flat(history):
+    """Did the search see one loss value only (nothing it did changed the loss)?"""
+    finite = np.asarray([v for v in history if np.isfinite(v)])
+    return finite.size > 1 and bool(np.all(finite == finite[0]))

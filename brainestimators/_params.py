@@ -1,0 +1,219 @@
+"""The estimator parameters every regressor shares, declared once.
+
+:data:`COMMON` lists each shared constructor parameter with its default, its
+scikit-learn constraint and its docstring entry. The generated per-model
+classes (``_codegen``), :class:`NeuralMassRegressor`, the
+``_parameter_constraints`` of the base class and the docstrings all read it.
+Option lists come from the registries (backends, objectives, observations,
+couplings), so a new backend or objective shows up everywhere by itself.
+"""
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import brainunit as u
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._backends import BACKENDS, SETTINGS_TYPES
+from ._objectives import OBJECTIVES, Objective
+from ._simulation import COUPLINGS, OBSERVATIONS
+
+__all__ = ["Param", "COMMON", "NETWORK", "RESERVED", "READOUTS", "common_constraints",
+           "parameters_doc", "FITTED_ATTRIBUTES"]
+
+READOUTS = ("mean", "std", "amplitude", "last")
+_MS = [Interval(Real, 0, None, closed="neither"), u.Quantity]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One shared constructor parameter: name, default, constraint, docstring entry."""
+
+    name: str
+    default: str  # source text of the default (plain values only)
+    constraint: list
+    doc: str
+    network: bool = False  # not for models with their own coupling (Kuramoto)
+
+
+def _options(names):
+    return "{" + ", ".join(repr(n) for n in names) + "}"
+
+
+def _backend_doc():
+    lines = [f"    backend : {_options(BACKENDS)}, default='grad'",
+             "        How the one compiled loss is minimised:"]
+    for b in BACKENDS.values():
+        lines.append(f"        ``{b.name!r}``: {b.summary}")
+    return "\n".join(lines)
+
+
+COMMON = (
+    Param("bounds", "None", [dict, None], """    bounds : dict or None, default=None
+        ``{name: (low, high)}``: the fitted parameters and their box, in the
+        parameter's brainmass unit (or as Quantities). Any model parameter,
+        ``'noise_sigma'`` and (with ``connectivity``) ``'k'`` can be fitted.
+        ``None`` uses the model's default bounds. An end may be ``None``
+        (unbounded) for the backends that allow it (``'grad'`` maps the box
+        with a sigmoid, a half-open box with a softplus)."""),
+    Param("per_region", "None", [str, list, tuple, dict, None], """    per_region : str, list of str, dict or None, default=None
+        Fitted parameters (keys of ``bounds``) with one value per region
+        instead of one shared value; their ``best_params_`` entry is a list.
+        A dict ``{name: maps}`` with ``maps`` of shape ``(n_maps, n_regions)``
+        fits ``value_i = base + sum_m c_m maps[m, i]`` instead: the base
+        (``name``) and one coefficient per map (``'name:map0'``, ...); bound
+        the coefficients with ``bounds['name:map0']`` or they default to
+        ``(-w, w)``, ``w`` the base's box width."""),
+    Param("init", "None", [dict, None], """    init : dict or None, default=None
+        Starting values ``{name: value}`` (one value, or one per region for
+        a ``per_region`` parameter); otherwise the parameter's fixed value
+        if inside the box, else the box centre."""),
+    Param("backend", "'grad'", [StrOptions(set(BACKENDS))], None),
+    Param("optimizer", "None", [None, str, dict, *SETTINGS_TYPES], """    optimizer : object, default=None
+        Backend settings: the backend's settings object (:class:`Optax`,
+        :class:`Nevergrad`, :class:`Scipy`, :class:`Evosax`), a method name,
+        or a dict of its parameters such as ``{'method': 'DE', 'n_sample':
+        6}``; ``'grad'`` also takes an optax ``GradientTransformation`` or a
+        braintools optax optimizer. ``None`` is the backend's default."""),
+    Param("objective", "'timeseries_rmse'", [StrOptions(set(OBJECTIVES)), Objective, callable],
+          """    objective : str, Objective or callable, default='timeseries_rmse'
+        ``objective(prediction, target) -> scalar`` loss (the brainmass
+        contract) or a name from :data:`brainestimators.OBJECTIVES`. With
+        ``fit(X)`` it compares the simulated recording with each row; with a
+        readout target it compares all predicted readouts with ``y``."""),
+    Param("max_iter", "100", [Interval(Integral, 1, None, closed="left")],
+          """    max_iter : int, default=100
+        Iterations: optimizer steps (``'grad'``), generations
+        (``'nevergrad'``, ``'evosax'``, scipy's differential evolution) or
+        restarts of a local scipy method."""),
+    Param("tol", "1e-6", [Interval(Real, 0, None, closed="left")], """    tol : float, default=1e-6
+        Improvement of the best loss below which an iteration counts as no
+        change (with ``n_iter_no_change``); scipy's ``tol``."""),
+    Param("n_iter_no_change", "None", [Interval(Integral, 1, None, closed="left"), None],
+          """    n_iter_no_change : int or None, default=None
+        Stop after this many iterations without improving the best loss by
+        ``tol`` (every backend; per row in per-subject fits); ``None`` runs
+        until ``max_iter`` or the backend's own convergence test."""),
+    Param("random_state", "None", ["random_state"], """    random_state : int, RandomState instance or None, default=None
+        Seeds the noise and the optimizer's sampling."""),
+    Param("verbose", "0", ["verbose"], """    verbose : int, default=0
+        Show a progress bar with the current best loss."""),
+    Param("warm_start", "False", ["boolean"], """    warm_start : bool, default=False
+        Start from the previous fit's ``best_params_``."""),
+    Param("callback", "None", [callable, None], """    callback : callable or None, default=None
+        Called after every iteration with a read-only :class:`FitProgress`;
+        returning a true value (``True``, ``np.True_``) stops the fit,
+        keeping the best parameters."""),
+    Param("constraints", "None", [dict, list, tuple, None], """    constraints : dict, list of dict or None, default=None
+        Constraints on the fitted parameters, as scipy's:
+        ``{'type': 'eq' | 'ineq', 'fun': fun}`` with ``fun(params) ->
+        scalar or array`` of the fitted parameters by name (``'ineq'``
+        means ``fun >= 0``). Honoured by ``backend='scipy'`` with
+        ``'SLSQP'``, ``'trust-constr'``, ``'COBYLA'`` or ``'COBYQA'``; any
+        other backend raises."""),
+    Param("dt", "0.1", _MS, """    dt : float or Quantity, default=0.1
+        Integration step in ms."""),
+    Param("sample_dt", "None", [*_MS, None], """    sample_dt : float, Quantity or None, default=None
+        Sampling interval of the recordings in ms (e.g. a BOLD TR); at least
+        ``dt`` (a non-multiple keeps the step nearest each sample). ``None``:
+        every step is a sample. The simulated length follows from the
+        target's ``n_time``."""),
+    Param("transient", "0.0", [Interval(Real, 0, None, closed="left"), u.Quantity],
+          """    transient : float or Quantity, default=0.0
+        Simulated time (ms) discarded before the recording starts."""),
+    Param("duration", "100.0", _MS, """    duration : float or Quantity, default=100.0
+        Simulated time (ms) after the transient for a constant drive with a
+        readout target."""),
+    Param("monitor", "None", [str, None], """    monitor : str or None, default=None
+        State (or zero-argument method) recorded; ``None`` is the model's
+        default."""),
+    Param("observation", "None", [StrOptions(set(o for o in OBSERVATIONS if o)), None],
+          """    observation : {None, 'bold'}, default=None
+        What the recording is: the monitored variable itself (``None``) or a
+        BOLD signal from brainmass's Balloon-Windkessel model driven by it
+        (``'bold'``; dimensionless)."""),
+    Param("readout", "'mean'", [StrOptions(set(READOUTS)), callable],
+          """    readout : {'mean', 'std', 'amplitude', 'last'} or callable, default='mean'
+        Per-region summary of a driven trajectory compared with a readout
+        ``y``; a callable maps ``(n_time, n_regions)`` to ``(n_regions,)``."""),
+    Param("noise_sigma", "0.0", [Interval(Real, 0, None, closed="left"), "array-like"],
+          """    noise_sigma : float or array of shape (n_regions,), default=0.0
+        White-noise level of the model's noise inputs (input units per
+        sqrt(ms)), global or per region; 0 simulates without noise."""),
+    Param("initial_state", "None", [dict, None], """    initial_state : dict or None, default=None
+        Constant initial values ``{state: value}`` (scalar or per region),
+        e.g. ``{'x': 0.5}`` to start a Hopf node off its fixed point;
+        other states keep brainmass's initializers."""),
+    Param("connectivity", "None", ["array-like", None], """    connectivity : array of shape (n_regions, n_regions) or None, default=None
+        Structural connectivity; ``None`` leaves the regions uncoupled (or,
+        for a model with its own coupling such as Kuramoto, its default)."""),
+    Param("coupling", "'diffusive'", [StrOptions(set(COUPLINGS))],
+          """    coupling : {'diffusive', 'additive', 'sigmoidal', 'tanh'}, default='diffusive'
+        brainmass coupling function applied to the coupled variable(s):
+        ``k sum_j C_ij (x_j - x_i)``, ``k sum_j C_ij x_j``, or TVB's
+        sigmoidal / hyperbolic-tangent post-nonlinearities of ``sum_j C_ij x_j``.""",
+          network=True),
+    Param("k", "0.0", [Real], """    k : float, default=0.0
+        Global coupling strength (fit it by naming ``'k'`` in ``bounds``).""", network=True),
+    Param("distance", "None", ["array-like", u.Quantity, None],
+          """    distance : array of shape (n_regions, n_regions) or None, default=None
+        Fiber lengths in mm (or a Quantity); with ``speed``, conduction delays
+        ``distance / speed`` rounded to whole steps delay each connection.""", network=True),
+    Param("speed", "None", [*_MS, None], """    speed : float, Quantity or None, default=None
+        Conduction speed in mm/ms (= m/s), needed with ``distance``.""", network=True),
+)
+
+NETWORK = frozenset(p.name for p in COMMON if p.network)
+
+#: Names no model parameter may take; a model parameter of such a name is
+#: exposed with a ``_node`` suffix (CoombesByrne's ``k``).
+RESERVED = frozenset(p.name for p in COMMON) | {"model", "model_params"}
+
+#: Constraints of the generic regressor's own parameters.
+GENERIC = {"model": [str, type], "model_params": [dict, None]}
+
+#: Constraints of a model parameter (a value, one per region, or a Quantity).
+MODEL_PARAMETER = [Real, "array-like", u.Quantity]
+
+
+def common_constraints(network=True):
+    """``_parameter_constraints`` entries of the shared parameters."""
+    return {p.name: p.constraint for p in COMMON if network or not p.network}
+
+
+def parameters_doc(network=True):
+    """The numpydoc entries of the shared parameters."""
+    return "\n".join(_backend_doc() if p.name == "backend" else p.doc
+                     for p in COMMON if network or not p.network) + "\n"
+
+
+FITTED_ATTRIBUTES = """
+    Attributes
+    ----------
+    best_params_ : dict
+        Best value of each fitted parameter (plain floats; a list for a
+        per-region parameter).
+    best_loss_ : float
+        Loss at ``best_params_``.
+    history_ : list of float
+        Every evaluated loss, in order (diverged candidates are ``inf``).
+    n_iter_ : int
+        Iterations run (steps, generations or restarts).
+    converged_ : bool
+        Whether the backend's own convergence test held when the fit ended
+        (gradient norm or loss plateau, population spread, scipy's
+        ``success``); ``False`` when it stopped on ``max_iter``.
+    stop_reason_ : str
+        ``'converged'``, ``'max_iter'``, ``'no_change'``
+        (``n_iter_no_change``), ``'callback'`` or ``'interrupted'``.
+    n_features_in_ : int
+        ``X.shape[1]`` at fit (``n_time`` of the training recordings, or
+        the drive's inputs). In ``fit(X)`` mode, ``predict``, ``score`` and
+        ``simulate`` accept recordings of any length.
+    n_regions_ : int
+        Regions simulated.
+    n_outputs_ : int
+        Output columns of the target.
+    fit_mode_ : {'target', 'readout', 'trajectory'}
+        Which data contract the fit used.
+"""

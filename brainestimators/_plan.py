@@ -1,0 +1,377 @@
+"""The fit plan: the static configuration of a fit, built once from parameters and data.
+
+Data flow: X -> validation -> :func:`make_plan` (frozen :class:`FitPlan`) ->
+evaluator -> backend loop -> fitted numpy attributes. The plan reads the
+estimator's parameters as values (a :class:`Model`), never the estimator.
+"""
+
+from dataclasses import dataclass
+
+import brainunit as u
+import jax.numpy as jnp
+import numpy as np
+
+from ._backends import get_backend
+from ._evaluator import EvalConfig, get_evaluator
+from ._layout import Entry, Layout
+from ._objectives import resolve_objective
+from ._simulation import SimConfig, init_argument
+from ._specs import model_parameters
+from ._validation import as_magnitude, as_ms, check_bounds, monitor_unit
+
+__all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity"]
+
+
+@dataclass(frozen=True)
+class Model:
+    """An estimator's model as values.
+
+    Parameters
+    ----------
+    key : str or class
+        Family name or brainmass class (``SimConfig.model``).
+    spec : ModelSpec
+        Its description.
+    values : dict
+        Given values of model parameters (``{name: value}``).
+    params : dict
+        The estimator's constructor parameters (``get_params(deep=False)``).
+    """
+
+    key: object
+    spec: object
+    values: dict
+    params: dict
+
+    def units(self):
+        """Unit of every fittable parameter."""
+        units = {n: unit for n, (_, unit) in model_parameters(self.spec).items()}
+        units["noise_sigma"] = u.UNITLESS
+        if not self.spec.builtin_network:
+            units["k"] = u.UNITLESS
+        return units
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """Everything a fit, a prediction or a draw needs besides the data.
+
+    ``config`` keys the compiled evaluator; ``fixed`` holds the traced values
+    (model parameters, connectivity, noise level, maps); ``layout`` maps the
+    flat parameter vector to names and boxes.
+    """
+
+    config: EvalConfig
+    layout: Layout
+    fixed: dict
+    backend: object
+    settings: object
+    monitor: str
+    monitor_unit: object
+    constraints: tuple = ()
+
+    @property
+    def evaluator(self):
+        return get_evaluator(self.config)
+
+    @property
+    def objective(self):
+        return self.config.objective
+
+
+def connectivity(params):
+    """The connectivity as a float array, or None."""
+    if params["connectivity"] is None:
+        return None
+    conn = np.asarray(params["connectivity"], dtype=float)
+    if conn.ndim != 2 or conn.shape[0] != conn.shape[1]:
+        raise ValueError(f"connectivity must be a square (N, N) matrix, got shape {conn.shape}.")
+    if not np.all(np.isfinite(conn)):
+        raise ValueError("connectivity contains NaN or inf.")
+    return conn
+
+
+def _steps(value, dt, what):
+    ratio = value / dt
+    n = int(round(ratio))
+    if abs(ratio - n) > 1e-6 * max(1.0, abs(ratio)):
+        raise ValueError(f"{what}={value} ms is not a whole number of dt={dt} ms steps.")
+    return n
+
+
+def _per_region(per_region):
+    """``{name: None (free per region) or maps (n_maps, n_regions)}``."""
+    if per_region is None:
+        return {}
+    if isinstance(per_region, str):
+        return {per_region: None}
+    if isinstance(per_region, dict):
+        return dict(per_region)
+    return dict.fromkeys(per_region)
+
+
+def _layout(model, names, lo, hi, n_regions):
+    """Entries and boxes; the maps of map-based parameters as traced values."""
+    per_region = _per_region(model.params["per_region"])
+    bounds = model.params["bounds"] or {}
+    unknown = set(per_region) - set(names)
+    if unknown:
+        raise ValueError(
+            f"per_region names {sorted(unknown)}, which are not fitted; fitted parameters "
+            f"(the keys of bounds) are {list(names)}."
+        )
+    entries, los, his, maps = [], [], [], {}
+    for name, a, b in zip(names, lo, hi):
+        if name in per_region and per_region[name] is None:
+            entries.append(Entry(name, n_regions, name))
+            los.append(a), his.append(b)
+            continue
+        entries.append(Entry(name, 1, name))
+        los.append(a), his.append(b)
+        if name not in per_region:
+            continue
+        m = np.atleast_2d(np.asarray(per_region[name], dtype=float))
+        if m.ndim != 2 or m.shape[1] != n_regions or not np.all(np.isfinite(m)):
+            raise ValueError(
+                f"per_region[{name!r}] must be finite maps of shape (n_maps, n_regions) = "
+                f"(n_maps, {n_regions}), got shape {np.shape(per_region[name])}.")
+        maps[name] = m
+        width = (b - a) / max(np.max(np.abs(m)), 1e-12)
+        for i in range(m.shape[0]):
+            coef = f"{name}:map{i}"
+            box = bounds.get(coef, (-width, width))
+            if not (isinstance(box, (tuple, list)) and len(box) == 2 and box[0] < box[1]):
+                raise ValueError(f"bounds[{coef!r}] must be a (low, high) pair, got {box!r}.")
+            entries.append(Entry(coef, 1, name, i))
+            los.append(float(box[0])), his.append(float(box[1]))
+    return Layout(tuple(entries), tuple(los), tuple(his)), maps
+
+
+def _fixed(model, n_regions, names, maps):
+    """Traced values of every parameter (fitted ones are overwritten by theta)."""
+    spec, p = model.spec, model.params
+    fixed = {}
+    for name, (default, unit) in model_parameters(spec).items():
+        value = as_magnitude(model.values.get(name, default), unit, f"parameter {name!r}")
+        arr = np.asarray(value, dtype=float)
+        if arr.ndim not in (0, 1) or (arr.ndim == 1 and arr.shape[0] != n_regions):
+            raise ValueError(
+                f"parameter {name!r} must be a scalar or one value per region "
+                f"({n_regions}), got shape {arr.shape}."
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"parameter {name!r} is not finite: {value!r}.")
+        fixed[name] = jnp.asarray(arr, jnp.float32)
+    for state, value in (p["initial_state"] or {}).items():
+        arr = np.asarray(value, dtype=float)
+        if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions) or not np.all(
+                np.isfinite(arr)):
+            raise ValueError(
+                f"initial_state[{state!r}] must be a finite scalar or one value per region, "
+                f"got {value!r}."
+            )
+        fixed["init:" + state] = jnp.asarray(arr, jnp.float32)
+    sigma = np.asarray(p["noise_sigma"], dtype=float)
+    if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.shape[0] != n_regions) or not np.all(
+            sigma >= 0):
+        raise ValueError(
+            f"noise_sigma must be >= 0, one value or one per region, got {p['noise_sigma']!r}.")
+    fixed["noise_sigma"] = jnp.asarray(sigma, jnp.float32)
+    conn = connectivity(p)
+    if conn is not None:
+        fixed["connectivity"] = jnp.asarray(conn, jnp.float32)
+        if not spec.builtin_network:
+            fixed["k"] = jnp.asarray(float(p["k"]), jnp.float32)
+    elif "k" in names:
+        raise ValueError("bounds name the coupling 'k', but there is no connectivity to couple.")
+    for name, m in maps.items():
+        fixed["maps:" + name] = jnp.asarray(m, jnp.float32)
+    return fixed
+
+
+def _delay_steps(params, conn, dt):
+    """Conduction delays ``distance / speed`` in whole steps (static), or None."""
+    if params.get("distance") is None:
+        return None
+    D = np.asarray(as_magnitude(params["distance"], u.mm, "distance"), dtype=float)
+    if D.shape != conn.shape:
+        raise ValueError(f"distance has shape {D.shape}; connectivity has {conn.shape}.")
+    if not np.all(np.isfinite(D)) or np.any(D < 0):
+        raise ValueError("distance must be finite and non-negative (mm).")
+    speed = params.get("speed")
+    v = float(as_magnitude(speed, u.mm / u.ms, "speed")) if speed is not None else np.nan
+    if not v > 0:
+        raise ValueError(
+            f"speed must be a positive number of mm/ms (= m/s) with distance, got {speed!r}.")
+    steps = np.rint(D / v / dt).astype(int)
+    np.fill_diagonal(steps, 0)
+    return tuple(steps.ravel().tolist()) if steps.any() else None
+
+
+def _sim_config(model, monitor, observation, mode, drive_kind, n_time, n_regions, noise_fitted):
+    p, spec = model.params, model.spec
+    conn = connectivity(p)
+    if conn is not None:
+        if drive_kind != "none" and n_regions not in (1, conn.shape[0]):
+            raise ValueError(
+                f"X has {n_regions} inputs but connectivity has {conn.shape[0]} regions; "
+                "give one input per region or a single shared input."
+            )
+        if mode == "target" and n_regions != conn.shape[0]:
+            raise ValueError(
+                f"X has {n_regions} regions but connectivity has {conn.shape[0]}. X is a "
+                "stack (n_samples, n_time, n_regions); a single (n_time, n_regions) "
+                "recording is X[None]."
+            )
+        n_regions = conn.shape[0]
+        if not spec.couplings and not spec.builtin_network:
+            raise ValueError(f"{spec.name} has no coupling variable; connectivity is not supported.")
+    dt = as_ms(p["dt"], "dt")
+    sample_dt = as_ms(p["sample_dt"], "sample_dt")
+    ratio = 1.0 if sample_dt is None else sample_dt / dt
+    if not ratio >= 1 - 1e-9:
+        raise ValueError(f"sample_dt must be >= dt, got sample_dt={sample_dt} ms, dt={dt} ms.")
+    sample_every, sample_ratio = int(round(ratio)), None
+    if abs(ratio - sample_every) > 1e-6 * ratio:
+        # e.g. a 720 ms TR on a 100 ms grid: the step nearest each sampling time
+        sample_every, sample_ratio = 1, ratio
+    transient = _steps(as_ms(p["transient"], "transient"), dt, "transient")
+    if mode == "readout" and drive_kind == "const":
+        n_run = _steps(as_ms(p["duration"], "duration"), dt, "duration")
+        if n_run < 1:
+            raise ValueError(f"duration must be at least one dt, got {p['duration']}.")
+    elif sample_ratio is not None:
+        n_run = int(round((n_time - 1) * sample_ratio)) + 1
+    else:
+        n_run = n_time * sample_every
+    given = p["initial_state"] or {}
+    for state in given:
+        init_argument(spec.cls, state)
+    return SimConfig(
+        model=model.key, n_regions=int(n_regions), n_steps=transient + n_run,
+        dt=dt, transient_steps=transient, sample_every=sample_every,
+        sample_ratio=sample_ratio, n_time=n_time if sample_ratio is not None else None,
+        monitor=monitor, drive=drive_kind,
+        coupling=p.get("coupling") if conn is not None and not spec.builtin_network else None,
+        noise=bool((np.any(np.asarray(p["noise_sigma"]) > 0) or noise_fitted) and spec.noise),
+        initial=tuple(sorted(given)),
+        delays=_delay_steps(p, conn, dt) if conn is not None else None,
+        observation=observation,
+    )
+
+
+def _constraints(given, backend, settings, names):
+    if given is None:
+        return ()
+    items = [given] if isinstance(given, dict) else list(given)
+    out = []
+    for c in items:
+        if not (isinstance(c, dict) and c.get("type") in ("eq", "ineq") and callable(c.get("fun"))):
+            raise ValueError(
+                "each constraint must be a dict {'type': 'eq' or 'ineq', 'fun': fun} with "
+                f"fun(params) -> scalar or array; got {c!r}.")
+        out.append({"type": c["type"], "fun": c["fun"]})
+    if out and not backend.constraints(settings):
+        raise ValueError(
+            f"constraints are honoured by backend='scipy' with 'SLSQP', 'trust-constr', "
+            f"'COBYLA' or 'COBYQA'; backend={backend.name!r} with "
+            f"{type(settings).__name__} cannot. Fitted parameters: {list(names)}.")
+    return tuple(out)
+
+
+def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=None,
+              target_shape=None, fitting=True):
+    """Build the :class:`FitPlan` of a fit (``fitting=True``) or of a prediction.
+
+    Parameters
+    ----------
+    model : Model
+        The estimator's parameters as values.
+    mode : {'target', 'readout', 'trajectory'}
+        The data contract.
+    n_time : int
+        Samples of the recordings or trajectories (0 for a constant drive).
+    n_regions : int
+        Regions of the target recordings, or inputs of the drive.
+    drive_kind : {'none', 'const', 'series'}
+        The drive.
+    n_outputs : int or None
+        Output columns of a driven target (``n_regions`` or 1).
+    target_shape : tuple or None
+        Shape of one row of the target, for the objective's own checks.
+    fitting : bool
+        Whether ``bounds`` name what is fitted (a draw at constructor values
+        fits nothing).
+    """
+    p, spec = model.params, model.spec
+    objective = resolve_objective(p["objective"])
+    backend = get_backend(p["backend"])
+    settings = backend.resolve(p["optimizer"])
+    if fitting:
+        bounds = spec.bounds if p["bounds"] is None else {
+            k: v for k, v in p["bounds"].items() if ":map" not in k}
+        names, lo, hi = check_bounds(bounds, model.units(), backend.finite_bounds(settings),
+                                     backend.name)
+    else:
+        names, lo, hi = (), np.zeros(0), np.zeros(0)
+    observation = p["observation"]
+    monitor = p["monitor"] or spec.monitor
+    unit = u.UNITLESS if observation == "bold" else monitor_unit(model.key, monitor)
+    sim = _sim_config(model, monitor, observation, mode, drive_kind, n_time, n_regions,
+                      "noise_sigma" in names)
+    if mode == "target":
+        if n_regions != sim.n_regions:
+            raise ValueError(f"X has {n_regions} regions, the model {sim.n_regions}.")
+        n_outputs = sim.n_regions
+    elif n_outputs not in (1, sim.n_regions):
+        raise ValueError(
+            f"y has {n_outputs} outputs; the model has {sim.n_regions} regions. "
+            "Give one output per region, or a single output (the region mean)."
+        )
+    layout, maps = _layout(model, names, lo, hi, sim.n_regions)
+    config = EvalConfig(sim, mode, objective, layout.static, int(n_outputs),
+                        p["readout"] if mode == "readout" else "mean")
+    if target_shape is not None and hasattr(objective, "validate"):
+        pred_shape = (sim.n_out, sim.n_regions) if mode == "target" else target_shape
+        objective.validate(pred_shape, target_shape)
+    return FitPlan(config, layout, _fixed(model, sim.n_regions, names, maps), backend, settings,
+                   monitor, unit, _constraints(p["constraints"], backend, settings, names))
+
+
+def start_point(model, plan, previous=None):
+    """Starting point: warm start (``previous``), ``init``, the fixed value, or the box centre."""
+    layout, fixed = plan.layout, plan.fixed
+    init = dict(model.params["init"] or {})
+    unknown = set(init) - set(layout.names)
+    if unknown:
+        raise ValueError(
+            f"init names {sorted(unknown)}, which are not fitted; fitted parameters "
+            f"(the keys of bounds) are {list(layout.names)}."
+        )
+    units = model.units()
+    x0 = []
+    for e, a, b in zip(layout.entries, layout.lo, layout.hi):
+        centre = 0.5 * (a + b) if np.isfinite(a) and np.isfinite(b) else (
+            a + 1.0 if np.isfinite(a) else b - 1.0 if np.isfinite(b) else 0.0)
+        if previous is not None and e.name in previous and np.size(previous[e.name]) == e.size:
+            v = np.asarray(previous[e.name], float)
+        elif e.name in init:
+            v = np.asarray(as_magnitude(init[e.name], units.get(e.target, u.UNITLESS),
+                                        f"init[{e.name!r}]"), float)
+            if v.size not in (1, e.size):
+                raise ValueError(
+                    f"init[{e.name!r}] has {v.size} values; give one, or {e.size} (one per "
+                    "region) for a per-region parameter.")
+            if not np.all(np.isfinite(v)) or np.any(v < a) or np.any(v > b):
+                raise ValueError(f"init[{e.name!r}] = {init[e.name]} lies outside bounds ({a}, {b}).")
+        elif e.map_index is None and e.name in fixed:
+            v = np.asarray(fixed[e.name], float)
+            if v.size not in (1, e.size) or not (
+                    np.all(np.isfinite(v)) and np.all(v > a) and np.all(v < b)):
+                v = np.asarray(centre)
+        elif e.map_index is not None:
+            v = np.asarray(0.0 if a < 0 < b else centre)
+        else:
+            v = np.asarray(centre)
+        x0.extend(np.broadcast_to(v, (e.size,)).tolist())
+    return np.clip(np.array(x0, float), layout.lo_flat, layout.hi_flat)
