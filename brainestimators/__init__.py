@@ -11,11 +11,7 @@ load on first use.
 import importlib
 
 from ._backends import BACKENDS, FitProgress
-from ._backends.evosax import Evosax
-from ._backends.grad import Optax
-from ._backends.nevergrad import Nevergrad
-from ._backends.scipy import Scipy
-from ._base import RowFits
+from ._fit import RowFits
 from ._cache import cache_info, clear_cache
 from ._config import enable_compilation_cache
 from ._embedding import GenerativeEmbedding
@@ -32,6 +28,12 @@ REGRESSORS = tuple(globals()[n] for n in _model_all if n != "NeuralMassRegressor
 
 _SUBMODULES = ("datasets", "plotting", "preprocessing")
 
+# Each backend's settings class (Optax, Nevergrad, Scipy, Evosax, ...) is
+# public under its own name, read from the registry: adding a backend is one
+# module plus one registry line.
+_SETTINGS = {b.settings.__name__: b.settings for b in BACKENDS.values()}
+globals().update(_SETTINGS)
+
 __all__ = [
     *_model_all,
     "REGRESSORS",
@@ -39,10 +41,7 @@ __all__ = [
     "RowFits",
     "BACKENDS",
     "FitProgress",
-    "Optax",
-    "Nevergrad",
-    "Scipy",
-    "Evosax",
+    *_SETTINGS,
     "Objective",
     "OBJECTIVES",
     "mse",

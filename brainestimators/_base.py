@@ -9,47 +9,22 @@ predictions and draws) and :mod:`._uncertainty`.
 import numbers
 import warnings
 
-import brainunit as u
 import jax
 import jax.numpy as jnp
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._fit import run_fit
+from ._fit import RowFits, run_fit
 from ._params import common_constraints
 from ._plan import Model, connectivity, make_plan, start_point
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._specs import get_spec
-from ._validation import as_magnitude, check_recordings, monitor_unit
+from ._validation import as_magnitude, check_driven, check_recordings
 
-__all__ = ["BaseNeuralMassRegressor", "RowFits"]
-
-
-class RowFits:
-    """Per-row fits returned by :meth:`BaseNeuralMassRegressor.fit_rows`.
-
-    Attributes
-    ----------
-    names : list of str
-        One name per column of ``theta`` (``'a'``, ``'a[0]'``, ...).
-    theta : ndarray of shape (n_rows, n_params)
-        Best parameters of each row.
-    loss : ndarray of shape (n_rows,)
-        Best loss of each row.
-    params : list of dict
-        ``best_params_`` of each row.
-    converged : ndarray of shape (n_rows,)
-    n_iter : ndarray of shape (n_rows,)
-    history : list of list of float
-    """
-
-    def __init__(self, names, theta, loss, params, converged, n_iter, history):
-        self.names, self.theta, self.loss, self.params = names, theta, loss, params
-        self.converged, self.n_iter, self.history = converged, n_iter, history
+__all__ = ["BaseNeuralMassRegressor"]
 
 
 class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
@@ -86,7 +61,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
     # -- data checks -------------------------------------------------------
     def _recordings(self, model, X, reset):
         """Validated recordings ``(n, n_time, n_regions)`` and the input's ndim."""
-        X = as_magnitude(X, self._unit(model), f"X (monitored variable {self._monitor(model)!r})")
+        X = as_magnitude(X, model.monitor_unit, f"X (monitored variable {model.monitor!r})")
         check_recordings(X)
         if reset:
             X = validate_data(self, X, reset=True, allow_nd=True, dtype=np.float64)
@@ -96,19 +71,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ndim = X.ndim
         return (X[:, :, None] if ndim == 2 else X), ndim
 
-    @staticmethod
-    def _monitor(model):
-        return model.params["monitor"] or model.spec.monitor
-
-    def _unit(self, model):
-        if model.params["observation"] == "bold":
-            return u.UNITLESS
-        return monitor_unit(model.key, self._monitor(model))
-
     def _driven(self, model, X, y, reset):
         """Validated ``(drive, target)`` of ``fit(X, y)``."""
         X = as_magnitude(X, model.spec.input_unit, "X (drive)")
-        y = as_magnitude(y, self._unit(model), f"y (monitored variable {self._monitor(model)!r})")
+        y = as_magnitude(y, model.monitor_unit, f"y (monitored variable {model.monitor!r})")
         X, y = validate_data(
             self, X, y, reset=reset,
             validate_separately=(
@@ -116,29 +82,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 dict(ensure_2d=False, allow_nd=True, dtype=np.float64),
             ),
         )
-        if X.ndim not in (2, 3):
-            raise ValueError(
-                "With y given, X is the drive: (n_samples, n_inputs) or "
-                f"(n_samples, n_time, n_inputs); got shape {X.shape}."
-            )
-        if y.ndim > 3:
-            raise ValueError(f"y must be 1-, 2- or 3-D, got shape {y.shape}.")
-        if y.ndim == 2 and y.shape[1] == 1:
-            if reset:
-                warnings.warn(
-                    "A column-vector y was passed when a 1d array was expected; using y.ravel().",
-                    DataConversionWarning, stacklevel=3)
-            y = y.ravel()
-        if X.shape[0] != y.shape[0]:
-            raise ValueError(
-                f"X and y have different numbers of samples: {X.shape[0]} and {y.shape[0]}."
-            )
-        if y.ndim == 3 and (X.ndim != 3 or X.shape[1] != y.shape[1]):
-            raise ValueError(
-                f"A trajectory target y of {y.shape[1]} samples needs a time-varying drive X "
-                f"of as many samples, (n_samples, {y.shape[1]}, n_inputs); got X of shape "
-                f"{X.shape}.")
-        return X, y
+        return check_driven(X, y, warn=reset)
 
     def _plan(self, model, X, y, *, reset, fitting=True):
         """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction."""

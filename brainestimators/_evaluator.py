@@ -111,10 +111,10 @@ class Evaluator:
 
     def __init__(self, cfg):
         self.cfg = cfg
-        loss, loss_z = self._loss, self._loss_z
+        loss, loss_z = self.loss_fn, self.loss_z_fn
         self.loss = jax.jit(loss)
-        self.predict = jax.jit(self._predict)
-        self.sample = jax.jit(jax.vmap(self._predict, in_axes=(None, None, None, 0)))
+        self.predict = jax.jit(self.predict_fn)
+        self.sample = jax.jit(jax.vmap(self.predict_fn, in_axes=(None, None, None, 0)))
         candidates = jax.vmap(loss, in_axes=(0, None, None, None, None))
         self.rows_loss = jax.jit(jax.vmap(candidates, in_axes=(0, None, 0, 0, None)))
         self.rows_value_and_grad_z = jax.jit(jax.vmap(
@@ -123,8 +123,8 @@ class Evaluator:
         self.value_and_grad = jax.jit(jax.value_and_grad(loss))
         self.hessian = jax.jit(jax.hessian(loss))
 
-    # -- pure functions -------------------------------------------------
-    def _predict(self, theta, fixed, drive, key):
+    # -- pure functions (traced into the compiled ones above) -----------
+    def predict_fn(self, theta, fixed, drive, key):
         """Model counterpart of the target: one recording, or one row per drive."""
         TRACES["predict"] += 1
         cfg = self.cfg
@@ -141,19 +141,19 @@ class Evaluator:
 
         return jax.vmap(one)(drive)
 
-    def _loss(self, theta, fixed, drive, target, key):
+    def loss_fn(self, theta, fixed, drive, target, key):
         TRACES["loss"] += 1
         cfg = self.cfg
         obj = cfg.objective.loss
-        pred = self._predict(theta, fixed, drive, key)
+        pred = self.predict_fn(theta, fixed, drive, key)
         if cfg.mode == "target":
             return jnp.mean(jax.vmap(lambda t: obj(pred, t))(target))
         if cfg.mode == "readout":
             return jnp.asarray(obj(pred.reshape(target.shape), target)).reshape(())
         return jnp.mean(jax.vmap(obj)(pred, target))
 
-    def _loss_z(self, z, lo, hi, fixed, drive, target, key):
-        return self._loss(box(z, lo, hi), fixed, drive, target, key)
+    def loss_z_fn(self, z, lo, hi, fixed, drive, target, key):
+        return self.loss_fn(box(z, lo, hi), fixed, drive, target, key)
 
 
 def get_evaluator(cfg):

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._backends import Problem, StopFitting, Tracker
 
-__all__ = ["FitResult", "run_fit"]
+__all__ = ["FitResult", "RowFits", "run_fit"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,29 @@ class FitResult:
     reason: list  # R stop reasons
     found: np.ndarray  # (R,) whether any finite loss was seen
     flat: np.ndarray  # (R,) whether every finite loss was the same value
+
+
+class RowFits:
+    """Per-row fits returned by :meth:`BaseNeuralMassRegressor.fit_rows`.
+
+    Attributes
+    ----------
+    names : list of str
+        One name per column of ``theta`` (``'a'``, ``'a[0]'``, ...).
+    theta : ndarray of shape (n_rows, n_params)
+        Best parameters of each row.
+    loss : ndarray of shape (n_rows,)
+        Best loss of each row.
+    params : list of dict
+        ``best_params_`` of each row.
+    converged : ndarray of shape (n_rows,)
+    n_iter : ndarray of shape (n_rows,)
+    history : list of list of float
+    """
+
+    def __init__(self, names, theta, loss, params, converged, n_iter, history):
+        self.names, self.theta, self.loss, self.params = names, theta, loss, params
+        self.converged, self.n_iter, self.history = converged, n_iter, history
 
 
 def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=None,

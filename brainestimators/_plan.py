@@ -43,6 +43,18 @@ class Model:
     values: dict
     params: dict
 
+    @property
+    def monitor(self):
+        """The recorded state (or method)."""
+        return self.params["monitor"] or self.spec.monitor
+
+    @property
+    def monitor_unit(self):
+        """Unit of a recording: the monitored variable's, or none for BOLD."""
+        if self.params["observation"] == "bold":
+            return u.UNITLESS
+        return monitor_unit(self.key, self.monitor)
+
     def units(self):
         """Unit of every fittable parameter."""
         units = {n: unit for n, (_, unit) in model_parameters(self.spec).items()}
@@ -66,8 +78,6 @@ class FitPlan:
     fixed: dict
     backend: object
     settings: object
-    monitor: str
-    monitor_unit: object
     constraints: tuple = ()
 
     @property
@@ -314,11 +324,8 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
                                      backend.name)
     else:
         names, lo, hi = (), np.zeros(0), np.zeros(0)
-    observation = p["observation"]
-    monitor = p["monitor"] or spec.monitor
-    unit = u.UNITLESS if observation == "bold" else monitor_unit(model.key, monitor)
-    sim = _sim_config(model, monitor, observation, mode, drive_kind, n_time, n_regions,
-                      "noise_sigma" in names)
+    sim = _sim_config(model, model.monitor, p["observation"], mode, drive_kind, n_time,
+                      n_regions, "noise_sigma" in names)
     if mode == "target":
         if n_regions != sim.n_regions:
             raise ValueError(f"X has {n_regions} regions, the model {sim.n_regions}.")
@@ -335,7 +342,7 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
         pred_shape = (sim.n_out, sim.n_regions) if mode == "target" else target_shape
         objective.validate(pred_shape, target_shape)
     return FitPlan(config, layout, _fixed(model, sim.n_regions, names, maps), backend, settings,
-                   monitor, unit, _constraints(p["constraints"], backend, settings, names))
+                   _constraints(p["constraints"], backend, settings, names))
 
 
 def start_point(model, plan, previous=None):

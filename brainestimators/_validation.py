@@ -1,16 +1,18 @@
 """Checks of bounds, units and recordings, with errors that name the fix."""
 
 import numbers
+import warnings
 
 import brainstate
 import brainunit as u
 import numpy as np
+from sklearn.exceptions import DataConversionWarning
 
 from ._cache import memoize
 from ._specs import get_spec
 
 __all__ = ["as_magnitude", "as_ms", "check_bounds", "monitor_unit", "check_recordings",
-           "NONNEGATIVE"]
+           "check_driven", "NONNEGATIVE"]
 
 #: Fitted parameters that cannot be negative, with the reason.
 NONNEGATIVE = {"noise_sigma": "a noise level"}
@@ -138,3 +140,30 @@ def check_recordings(X, name="X"):
             f"(n_samples, n_time) for one region; got {nd}-D with shape {np.asarray(X).shape}. "
             f"A single (n_time, n_regions) recording is {name}[None]."
         )
+
+
+def check_driven(X, y, warn):
+    """Shape checks of a validated drive X and target y; returns ``(X, y)``."""
+    if X.ndim not in (2, 3):
+        raise ValueError(
+            "With y given, X is the drive: (n_samples, n_inputs) or "
+            f"(n_samples, n_time, n_inputs); got shape {X.shape}."
+        )
+    if y.ndim > 3:
+        raise ValueError(f"y must be 1-, 2- or 3-D, got shape {y.shape}.")
+    if y.ndim == 2 and y.shape[1] == 1:
+        if warn:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; using y.ravel().",
+                DataConversionWarning, stacklevel=4)
+        y = y.ravel()
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X and y have different numbers of samples: {X.shape[0]} and {y.shape[0]}."
+        )
+    if y.ndim == 3 and (X.ndim != 3 or X.shape[1] != y.shape[1]):
+        raise ValueError(
+            f"A trajectory target y of {y.shape[1]} samples needs a time-varying drive X "
+            f"of as many samples, (n_samples, {y.shape[1]}, n_inputs); got X of shape "
+            f"{X.shape}.")
+    return X, y

@@ -53,7 +53,7 @@ if os.environ.get("DOCS_INTERSPHINX") == "1":
     }
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
+exclude_patterns = ["_build", "_generated", "_generated_*", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
                     "auto_examples/*.py", "auto_examples/*.zip"]
 root_doc = "index"
 default_role = "literal"  # `x` renders as code instead of an ambiguous reference
@@ -61,15 +61,17 @@ add_module_names = False
 pygments_style = "sphinx"
 
 # -- autodoc / autosummary ---------------------------------------------------
-autosummary_generate = True  # stubs under docs/gen_modules/ (git-ignored)
+# stubs under docs/gen_modules/ (git-ignored); the generated settings page is
+# included by api.rst, so it is named here to be scanned too
+autosummary_generate = ["api.rst", "_generated_settings_api.rst"]
 autosummary_imported_members = False
 autodoc_member_order = "groupwise"
 autodoc_typehints = "none"
 autoclass_content = "class"
 
 # -- numpydoc ----------------------------------------------------------------
-# The regressors' docstrings are assembled from shared sections
-# (brainestimators/_docs.py); numpydoc renders them, autodoc lists members.
+# The regressors' docstrings are assembled from the shared parameter table
+# (brainestimators/_params.py); numpydoc renders them, autodoc lists members.
 numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
@@ -110,6 +112,41 @@ html_theme_options = {
 html_sidebars = {"index": []}
 html_show_sourcelink = False
 
+# -- pages read off the registries -------------------------------------------
+# The backend table of the user guide and the settings classes of the API
+# reference are written from brainestimators.BACKENDS, so a new backend (one
+# module plus one registry line) shows up without editing the docs.
+GENERATED = HERE / "_generated"
+
+
+def _settings_default(backend):
+    settings = backend.settings()
+    shown = {k: v for k, v in settings.get_params().items() if v is not None}
+    args = ", ".join(f"{k}={v!r}" for k, v in shown.items())
+    return f"``{type(settings).__name__}({args})``"
+
+
+def write_generated():
+    GENERATED.mkdir(exist_ok=True)
+    rows = [".. list-table::", "   :header-rows: 1", "   :widths: 12 30 30 28", "",
+            "   * - ``backend``", "     - what it does", "     - ``max_iter`` counts",
+            "     - default ``optimizer``"]
+    for b in brainestimators.BACKENDS.values():
+        extra = f" (needs ``pip install \"brainestimators[{b.extra}]\"``)" if b.extra else ""
+        rows += [f"   * - ``'{b.name}'``", f"     - {b.summary}{extra}", f"     - {b.max_iter}",
+                 f"     - :class:`~brainestimators.{b.settings.__name__}`: {_settings_default(b)}"]
+    (GENERATED / "backends_table.rst").write_text("\n".join(rows) + "\n")
+    names = [b.settings.__name__ for b in brainestimators.BACKENDS.values()]
+    # next to api.rst, which includes it: autosummary's toctree paths are
+    # relative to the file that holds the directive
+    (HERE / "_generated_settings_api.rst").write_text("\n".join(
+        [".. currentmodule:: brainestimators", "", ".. autosummary::",
+         "   :toctree: gen_modules/", "   :nosignatures:", ""]
+        + [f"   {n}" for n in names]) + "\n")
+
+
+write_generated()
+
 # -- API completeness --------------------------------------------------------
 # Every name in these modules' __all__ must be listed in an autosummary block
 # of api.rst, under the matching ``.. module::`` / ``.. currentmodule::``.
@@ -121,7 +158,11 @@ API_MODULES = ("brainestimators", "brainestimators.datasets", "brainestimators.p
 def _documented_names(rst):
     """``module.name`` for every entry of an autosummary block in ``rst``."""
     names, module, in_block = set(), None, False
-    for line in Path(rst).read_text().splitlines():
+    lines = []
+    for line in Path(rst).read_text().splitlines():  # follow includes of generated pages
+        inc = re.match(r"\.\. include:: (\S+)", line)
+        lines += (Path(rst).parent / inc.group(1)).read_text().splitlines() if inc else [line]
+    for line in lines:
         m = re.match(r"\.\. (?:current)?module:: (\S+)", line)
         if m:
             module, in_block = m.group(1), False

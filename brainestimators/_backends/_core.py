@@ -27,7 +27,7 @@ class Settings(BaseEstimator):
     """Base of the backend settings classes (validated like estimators)."""
 
     #: the constructor argument a bare string sets (``'DE'`` -> method='DE')
-    _primary = "method"
+    PRIMARY = "method"
 
     def validated(self):
         """Check the parameters against ``_parameter_constraints``; return self."""
@@ -93,12 +93,12 @@ class Backend:
                 f"optimizer {type(optimizer).__name__} does not fit backend={self.name!r}; "
                 f"use {self.settings.__name__}(...), a method name or a dict of its parameters.")
         if isinstance(optimizer, str):
-            return self.settings(**{self.settings._primary: optimizer}).validated()
+            return self.settings(**{self.settings.PRIMARY: optimizer}).validated()
         if isinstance(optimizer, dict):
             names = set(self.settings().get_params())
             given = dict(optimizer)
             if "method" in given and "method" not in names:
-                given[self.settings._primary] = given.pop("method")
+                given[self.settings.PRIMARY] = given.pop("method")
             known = {k: v for k, v in given.items() if k in names}
             extra = {k: v for k, v in given.items() if k not in names}
             if extra:

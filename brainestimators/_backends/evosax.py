@@ -104,7 +104,7 @@ def _program(ev, settings, n_params, chunk):
         params = params.replace(**settings.options)
     population_based = isinstance(algo, PopulationBasedAlgorithm)
     C = settings.popsize
-    candidates = jax.vmap(ev._loss, in_axes=(0, None, None, None, None))
+    candidates = jax.vmap(ev.loss_fn, in_axes=(0, None, None, None, None))
 
     def evaluate(u, lo, hi, fixed, drive, target, key):
         theta = lo + u * (hi - lo)

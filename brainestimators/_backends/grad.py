@@ -42,7 +42,7 @@ class Optax(Settings):
     0.1
     """
 
-    _primary = "name"
+    PRIMARY = "name"
     _parameter_constraints = {
         "name": [str],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -123,7 +123,7 @@ def _compiled(settings):
         def update(g, state, z, ok, z_back):
             updates, new_state = tx.update(g, state, z)
             new_z = optax.apply_updates(z, updates)
-            # a diverged row steps halfway back to its best point and keeps its state
+            # a diverged row takes z_back instead and keeps its state
             new_z = jnp.where(ok, new_z, z_back)
             new_state = jax.tree_util.tree_map(lambda n, o: jnp.where(ok, n, o), new_state, state)
             return new_z, new_state
@@ -148,7 +148,10 @@ def run(problem, settings, tracker):
         g_np = np.asarray(g)
         ok = np.isfinite(v) & np.all(np.isfinite(g_np), axis=1)
         tracker.record(theta[:, None], v[:, None])
+        # a diverged row steps halfway back to its best point (to the box centre,
+        # z = 0, while it has none)
         z_best = to_z(jnp.asarray(tracker.best_theta, jnp.float32), lo, hi)
+        z_best = jnp.where(jnp.asarray(tracker.found)[:, None], z_best, 0.0)
         z, state = update(jnp.where(jnp.asarray(ok)[:, None], g, 0.0), state, z,
                           jnp.asarray(ok), 0.5 * (z + z_best))
         gnorm = np.max(np.abs(np.where(ok[:, None], g_np, np.inf)), axis=1)
