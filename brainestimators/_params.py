@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import brainunit as u
+import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import BACKENDS, SETTINGS_TYPES
@@ -22,7 +23,7 @@ __all__ = ["Param", "COMMON", "NETWORK", "RESERVED", "READOUTS", "common_constra
            "parameters_doc", "FITTED_ATTRIBUTES"]
 
 READOUTS = ("mean", "std", "amplitude", "last")
-_MS = [Interval(Real, 0, None, closed="neither"), u.Quantity]
+_MS = [Interval(Real, 0, np.inf, closed="neither"), u.Quantity]  # finite, > 0
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ COMMON = (
         ``dt`` (a non-multiple keeps the step nearest each sample). ``None``:
         every step is a sample. The simulated length follows from the
         target's ``n_time``."""),
-    Param("transient", "0.0", [Interval(Real, 0, None, closed="left"), u.Quantity],
+    Param("transient", "0.0", [Interval(Real, 0, np.inf, closed="left"), u.Quantity],
           """    transient : float or Quantity, default=0.0
         Simulated time (ms) discarded before the recording starts."""),
     Param("duration", "100.0", _MS, """    duration : float or Quantity, default=100.0
@@ -136,7 +137,7 @@ COMMON = (
           """    readout : {'mean', 'std', 'amplitude', 'last'} or callable, default='mean'
         Per-region summary of a driven trajectory compared with a readout
         ``y``; a callable maps ``(n_time, n_regions)`` to ``(n_regions,)``."""),
-    Param("noise_sigma", "0.0", [Interval(Real, 0, None, closed="left"), "array-like"],
+    Param("noise_sigma", "0.0", [Interval(Real, 0, np.inf, closed="left"), "array-like"],
           """    noise_sigma : float or array of shape (n_regions,), default=0.0
         White-noise level of the model's noise inputs (input units per
         sqrt(ms)), global or per region; 0 simulates without noise."""),

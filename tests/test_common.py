@@ -1,6 +1,8 @@
 """scikit-learn's estimator checks on every exported regressor."""
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 import brainestimators as be
 
@@ -39,3 +41,21 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS + [be.GenerativeEmbedding()],
+                         ids=lambda e: type(e).__name__)
+def test_invalid_parameters_raise_invalid_parameter_error(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize("settings", [b.settings() for b in be.BACKENDS.values()],
+                         ids=lambda s: type(s).__name__)
+def test_backend_settings_validate_their_parameters(settings):
+    # a settings object is validated when a fit resolves it
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    for name in settings.get_params():
+        bad = clone(settings).set_params(**{name: object()})
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+            bad.validated()
