@@ -45,6 +45,8 @@ def rescale(x, axis=None):
     result instead.
     """
     x = _unitless(x)
+    if x.size == 0:
+        return x
     m = jnp.max(jnp.abs(x), axis=axis, keepdims=True)
     return x / jnp.where(m > 0, m, 1.0)
 
@@ -73,6 +75,8 @@ def standardize(x, axis=0):
     [[-1.0, 0.0], [1.0, 0.0]]
     """
     x = rescale(x, axis)
+    if x.size == 0:
+        return x
     # Constant means max == min (exact): the mean of equal float32 values is
     # not always exactly that value, so ``x - mean`` cannot tell. ``!=`` keeps
     # a NaN slice NaN; the double ``where`` keeps a constant slice's gradient
@@ -84,7 +88,7 @@ def standardize(x, axis=0):
 
 
 def correlation(a, b, axis=-1):
-    """Pearson correlation of ``a`` and ``b`` along ``axis`` (0 if either is constant).
+    """Pearson correlation of ``a`` and ``b`` along ``axis`` (0 if either is constant or empty).
 
     Examples
     --------
@@ -93,6 +97,8 @@ def correlation(a, b, axis=-1):
     1.0
     """
     za, zb = standardize(a, axis), standardize(b, axis)
+    if za.shape[axis] == 0:  # e.g. the FC of one region has no off-diagonal value
+        return jnp.sum(za * zb, axis=axis)  # zeros
     return jnp.mean(za * zb, axis=axis)
 
 

@@ -18,8 +18,6 @@ FCD distances are brainmass's; the FCD value density is brainmass's with its
 bandwidth floored at the grid spacing (see :func:`_fcd_density`).
 """
 
-import math
-
 import braintools
 import brainunit as u
 import jax.numpy as jnp
@@ -246,19 +244,20 @@ def _fcd_density(fcd_values, grid=_FCD_GRID):
     """Gaussian KDE of the FCD values on ``grid``, normalised to integrate to 1.
 
     brainmass's ``fcd_distribution`` (``jax.scipy.stats.gaussian_kde``, Scott's
-    rule) with the bandwidth floored at the grid spacing. Without the floor, a
-    stable FC (FCD values within 0.01 of 1, measured: spread 0.002, bandwidth
-    0.001) puts the whole density between grid points 0.02 apart: it is 0 on
-    the grid and its normalisation gives NaN, so every candidate looks
-    diverged. Where Scott's bandwidth exceeds the spacing the two are equal.
+    rule) with the bandwidth floored at the grid spacing (0.02), so the grid
+    resolves every kernel. Without the floor a stable FC (FCD values within
+    0.01 of 1; measured: spread 0.002, bandwidth 0.001) puts the whole density
+    between grid points: it is 0 on the grid, its normalisation gives NaN and
+    every candidate looks diverged. Where Scott's bandwidth is at least the
+    spacing the two agree (to 2e-6 in float32).
     """
     n = fcd_values.shape[-1]
     dx = grid[1] - grid[0]
     ss = jnp.sum((fcd_values - jnp.mean(fcd_values)) ** 2)
     sd = jnp.where(ss > 0, jnp.sqrt(jnp.where(ss > 0, ss, 1.0) / (n - 1)), 0.0)
     h = jnp.maximum(sd * n ** -0.2, dx)
-    kernel = jnp.exp(-0.5 * ((grid[:, None] - fcd_values[None, :]) / h) ** 2)
-    density = jnp.mean(kernel, axis=1) / (h * math.sqrt(2 * math.pi))
+    z = (grid[:, None] - fcd_values[None, :]) * (1.0 / h)
+    density = jnp.sum(jnp.exp(-0.5 * z * z), axis=1)  # constant factors cancel below
     return density / (jnp.sum(density) * dx)
 
 

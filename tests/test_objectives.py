@@ -118,14 +118,15 @@ def test_same_values_as_brainmass_on_ordinary_data(name):
                  "fcd_ks": bm.fcd_ks(), "fcd_wasserstein": bm.fcd_wasserstein(),
                  "timeseries_rmse": bm.timeseries_rmse()}[name]
     p, t = _data(3, (120, 5))
-    assert _loss(name, p, t) == pytest.approx(float(reference(_f32(p), _f32(t))), abs=1e-5)
+    want = float(jax.jit(reference)(_f32(p), _f32(t)))
+    assert _loss(name, p, t) == pytest.approx(want, abs=1e-5)
 
 
 def test_objectives_read_quantities_by_magnitude():
     p, t = _data(4)
     for name in SCALE_FREE:
-        assert float(resolve_objective(name).loss(p * u.mV, t * u.volt)) == pytest.approx(
-            _loss(name, p, t), abs=1e-5)
+        loss = jax.jit(resolve_objective(name).loss)
+        assert float(loss(p * u.mV, t * u.volt)) == pytest.approx(_loss(name, p, t), abs=1e-5)
     rmse = resolve_objective("timeseries_rmse").loss
     assert float(rmse(p * u.mV, p * u.mV)) == 0.0
     with pytest.raises(Exception, match="(?i)unit|dimension"):
@@ -201,10 +202,11 @@ def _values(obj, shape, n=8):
     """Loss of n random predictions against one target (None where it cannot be computed)."""
     rng = np.random.default_rng(0)
     target = _f32(rng.normal(size=shape))
+    loss = jax.jit(obj.loss)
     out = []
     for _ in range(n):
         try:
-            out.append(float(obj.loss(_f32(rng.normal(size=shape)), target)))
+            out.append(float(loss(_f32(rng.normal(size=shape)), target)))
         except Exception:
             return None
     return out
@@ -258,6 +260,13 @@ def test_validate_accepts_exactly_the_shapes_that_meet_the_requirements(name, n_
     else:
         with pytest.raises(ValueError, match="needs at least"):
             obj.validate((n_time, n_regions), (n_time, n_regions))
+
+
+def test_fc_losses_on_one_region_are_constant_not_a_crash():
+    # validate() refuses them; called directly (e.g. by a scorer) they must
+    # still return the constant they are, as before.
+    p, t = _data(11, (50, 1))
+    assert _loss("fc_corr", p, t) == 1.0 and _loss("fc_rmse", p, t) == 0.0
 
 
 # -- D17: callables ------------------------------------------------------------------------
