@@ -75,8 +75,8 @@ class Objective:
     name: str = "custom"
     min_regions: int = 1
     min_time: int = 1
-    needs: str = ""
     min_size: int = 1
+    needs: str = ""
 
     def score(self, loss):
         """Turn a loss value into a score (greater is better)."""
@@ -165,11 +165,12 @@ class Objective:
 OBJECTIVES = {}
 
 
-def _register(name, builder, similarity=False, min_regions=1, min_time=1, needs="", min_size=1):
+def _register(name, builder, *, similarity=False, min_regions=1, min_time=1, min_size=1,
+              needs=""):
     """Add ``builder()``'s loss to :data:`OBJECTIVES` under ``name`` (built once per process,
     so estimators and clones naming it share one compiled evaluator)."""
-    OBJECTIVES[name] = Objective(builder(), similarity, name, min_regions, min_time, needs,
-                                 min_size)
+    OBJECTIVES[name] = Objective(builder(), similarity, name, min_regions, min_time, min_size,
+                                 needs)
 
 
 _FC = "an FC correlation needs 3 off-diagonal values, and 3 time points to correlate"
@@ -180,16 +181,19 @@ _FCD_DIST = ("FCD windows of 30 samples, 5 apart: 3 regions for the windows' FCs
 
 _register("timeseries_rmse", timeseries_rmse)
 _register("mse", mse)
-_register("fc_corr", lambda: fc_corr(as_loss=True), True, 3, 3, _FC)
-_register("fc_rmse", fc_rmse, False, 2, 3, "an FC has off-diagonal values from 2 regions")
-_register("cosine_sim", lambda: cosine_sim(as_loss=True), True,
-          needs="the cosine of two single values is their sign", min_size=2)
-_register("fcd", lambda: fcd(as_loss=True), True, 3, 40, _FCD)
-_register("fcd_ks", fcd_ks, False, 3, 35, _FCD_DIST)
-_register("fcd_wasserstein", fcd_wasserstein, False, 3, 35, _FCD_DIST)
-_register("psd_corr", lambda: psd_corr(as_loss=True), True, 1, 32,
-          "Welch segments of n_time // 8 >= 4 samples, for 3 frequencies")
-_register("std_rmse", std_rmse, False, 1, 2, "a standard deviation needs 2 time points")
+_register("fc_corr", lambda: fc_corr(as_loss=True), similarity=True, min_regions=3,
+          min_time=3, needs=_FC)
+_register("fc_rmse", fc_rmse, min_regions=2, min_time=3,
+          needs="an FC has off-diagonal values from 2 regions")
+_register("cosine_sim", lambda: cosine_sim(as_loss=True), similarity=True, min_size=2,
+          needs="the cosine of two single values is their sign")
+_register("fcd", lambda: fcd(as_loss=True), similarity=True, min_regions=3, min_time=40,
+          needs=_FCD)
+_register("fcd_ks", fcd_ks, min_regions=3, min_time=35, needs=_FCD_DIST)
+_register("fcd_wasserstein", fcd_wasserstein, min_regions=3, min_time=35, needs=_FCD_DIST)
+_register("psd_corr", lambda: psd_corr(as_loss=True), similarity=True, min_time=32,
+          needs="Welch segments of n_time // 8 >= 4 samples, for 3 frequencies")
+_register("std_rmse", std_rmse, min_time=2, needs="a standard deviation needs 2 time points")
 
 
 def resolve_objective(objective):
