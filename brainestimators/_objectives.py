@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
+
+from ._cache import LRU
 from ._objective_builders import (
     cosine_sim,
     fc_corr,
@@ -218,12 +220,10 @@ def resolve_objective(objective):
     )
 
 
-_CALLABLES = {}
+_CALLABLES = LRU("callable_objectives", 64)
 
 
 def _callable(fn):
-    # One Objective per callable, so its evaluator is cached by identity.
-    obj = _CALLABLES.get(id(fn))
-    if obj is None or obj.loss is not fn:
-        obj = _CALLABLES[id(fn)] = Objective(fn, False, getattr(fn, "__name__", "custom"))
-    return obj
+    # One Objective per callable (the function is the key), so clones that
+    # share a callable objective share one compiled evaluator.
+    return _CALLABLES.get(fn, lambda: Objective(fn, False, getattr(fn, "__name__", "custom")))

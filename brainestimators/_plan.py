@@ -338,7 +338,7 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     layout, maps = _layout(model, names, lo, hi, sim.n_regions)
     config = EvalConfig(sim, mode, objective, layout.static, int(n_outputs),
                         p["readout"] if mode == "readout" else "mean")
-    if target_shape is not None and hasattr(objective, "validate"):
+    if target_shape is not None:
         pred_shape = (sim.n_out, sim.n_regions) if mode == "target" else target_shape
         objective.validate(pred_shape, target_shape)
     return FitPlan(config, layout, _fixed(model, sim.n_regions, names, maps), backend, settings,

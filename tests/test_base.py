@@ -65,7 +65,8 @@ def test_fit_x_is_the_target_and_predict_matches_its_shape(X):
     assert est.fit_mode_ == "target"
     assert est.predict(X).shape == X.shape and est.predict(X).dtype == np.float64
     # one region: (n_samples, n_time)
-    est1 = be.HopfRegressor(**NOISY, max_iter=2, random_state=0).fit(X[:, :, 0])
+    est1 = be.HopfRegressor(**{**NOISY, "objective": "std_rmse"}, max_iter=2,
+                           random_state=0).fit(X[:, :, 0])
     assert est1.predict(X[:, :, 0]).shape == X[:, :, 0].shape
 
 
