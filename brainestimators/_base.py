@@ -14,6 +14,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backends import Problem, run_backend
+from ._cost import check_fit_cost, search_size  # cost guard (issue 9)
 from ._evaluator import EvalConfig, get_evaluator
 from ._objectives import resolve_objective
 from ._optimizers import resolve_optimizer
@@ -370,6 +371,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         fixed = self._fixed(cfg.sim.n_regions, r.names)
+        # cost guard (issue 9): refuse or warn before anything is compiled
+        n_cand, grad = search_size(self.backend, r.optimizer, len(r.lo_flat))
+        check_fit_cost(cfg.sim, n_cand, 1 if mode == "target" else len(target), grad,
+                       self.max_iter, fixed, stacklevel=3)
         x0 = self._start(r, fixed)
         ev = get_evaluator(cfg)
         progress = None
