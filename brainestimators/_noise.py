@@ -148,13 +148,16 @@ class KeyedWhiteNoise(brainmass.Noise):
         Seed of the noise.
     unit : brainunit.Unit, default=dimensionless
         Unit of the input the noise is added to.
+    n_steps : None
+        Ignored; kept so that older calls still work (the noise used to be a
+        whole-run table of ``n_steps`` rows; it is now drawn per block).
     slot : int, default=0
         Which of a model's noise inputs this is (independent streams per slot).
     """
 
     __module__ = "brainestimators"
 
-    def __init__(self, in_size, sigma, key, unit=u.UNITLESS, slot=0):
+    def __init__(self, in_size, sigma, key, unit=u.UNITLESS, n_steps=None, *, slot=0):
         super().__init__(in_size=in_size)
         self.sigma = sigma
         self.seed = noise_seed(key, slot)
