@@ -14,7 +14,7 @@ This example
    errors: the estimator reports the size of the job *before* compiling
    anything, and nothing runs;
 2. fits the global coupling and the noise level by differential evolution on
-   a 40-volume crop of two subjects (to stay within a docs build), and
+   a 30-volume crop of two subjects (to stay within a docs build), and
    scores a third, held-out subject.
 
 ``benchmarks/bench_wc_bold_hcp.py`` runs the full-length, leave-one-subject-out
@@ -65,7 +65,7 @@ with warnings.catch_warnings():
 # %%
 # A short fit, scored on a held-out subject
 # -----------------------------------------
-n_tr = 40
+n_tr = 30
 est = wilson_cowan(optimizer={"method": "DE", "n_sample": 4}, max_iter=2)
 est.fit(X[:2, :n_tr])
 print("fitted", est.best_params_, "training FC loss", round(est.best_loss_, 3))
