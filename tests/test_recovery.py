@@ -29,7 +29,9 @@ OBJECTIVE = objectives.combine((1.0, objectives.fc_rmse()), (1.0, be.std_rmse())
 
 @pytest.mark.parametrize("backend,optimizer,max_iter", [
     ("grad", be.Optax("adam", 0.2), 60),
-    ("nevergrad", be.Nevergrad("DE", 8), 30),
+    # 60 generations: with the counter-based noise draws, 30 left DE short of the
+    # optimum at this seed (loss 0.0181 vs 0.0168, k 8 % off; 60 reach k 0.151)
+    ("nevergrad", be.Nevergrad("DE", 8), 60),
     ("scipy", be.Scipy("L-BFGS-B"), 1),
     ("scipy", be.Scipy("differential_evolution", popsize=8), 20),
 ])
