@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._backends import Problem, StopFitting, Tracker
+from ._cost import check_fit_cost
 
 __all__ = ["FitResult", "RowFits", "run_fit"]
 
@@ -64,6 +65,13 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         so that a row's fit equals fitting that row alone.
     x0 : array of shape (R, P)
     """
+    backend, settings = plan.backend, plan.settings
+    n_params = plan.layout.size
+    # refuse or warn before anything is compiled: one evaluation simulates the
+    # candidates of every row (driven fits: every sample)
+    n_sims = target.shape[0] * (1 if plan.config.mode == "target" else target.shape[1])
+    check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
+                   backend.gradient(settings), max_iter, plan.fixed, stacklevel=4)
     problem = Problem(
         plan.evaluator, plan.fixed, None if drive is None else jnp.asarray(drive, jnp.float32),
         jnp.asarray(target, jnp.float32), jax.random.key(seed), plan.layout.lo_flat,
@@ -75,9 +83,9 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
 
         progress = tqdm(total=max_iter, desc=label)
     tracker = Tracker(problem, max_iter, tol, n_iter_no_change, callback, progress,
-                      plan.backend.plateau_converges)
+                      backend.plateau_converges)
     try:
-        plan.backend.run(problem, plan.settings, tracker)
+        backend.run(problem, settings, tracker)
     except StopFitting:
         tracker.stop_all("callback")
     except KeyboardInterrupt:

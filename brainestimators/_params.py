@@ -17,7 +17,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import BACKENDS, SETTINGS_TYPES
 from ._objectives import OBJECTIVES, Objective
-from ._simulation import COUPLINGS, OBSERVATIONS
+from ._network import COUPLINGS
+from ._observations import OBSERVATIONS
 
 __all__ = ["Param", "COMMON", "NETWORK", "RESERVED", "READOUTS", "common_constraints",
            "parameters_doc", "FITTED_ATTRIBUTES"]

@@ -64,6 +64,9 @@ class Backend:
     plateau_converges : bool
         Whether a ``n_iter_no_change`` stop is the backend's own convergence
         test (a loss plateau for gradient descent).
+    candidates : callable
+        ``(settings, n_params) -> int``: parameter sets evaluated in one call
+        (for the cost guard).
     """
 
     name: str
@@ -77,6 +80,7 @@ class Backend:
     coerce: object = None
     extra: str = None
     plateau_converges: bool = False
+    candidates: object = lambda settings, n_params: 1
 
     def resolve(self, optimizer):
         """The validated settings object for an ``optimizer=`` value."""

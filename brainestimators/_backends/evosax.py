@@ -172,4 +172,5 @@ BACKEND = Backend(
             "compiled and vmapped over subjects (optional extra ``evosax``)",
     max_iter="generations of ``popsize`` candidates",
     extra="evosax",
+    candidates=lambda s, n_params: s.popsize,
 )

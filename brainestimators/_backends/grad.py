@@ -146,12 +146,16 @@ def run(problem, settings, tracker):
         theta = np.asarray(to_box(z, lo, hi), dtype=float)
         v, g = problem.value_and_grad_z(z)
         g_np = np.asarray(g)
-        ok = np.isfinite(v) & np.all(np.isfinite(g_np), axis=1)
+        # a gradient whose square overflows float32 (an optimizer's second moment
+        # would be inf, freezing the row) counts as diverged too
+        with np.errstate(over="ignore"):
+            ok = np.isfinite(v) & np.all(np.isfinite(np.square(g_np, dtype=np.float32)), axis=1)
         tracker.record(theta[:, None], v[:, None])
-        # a diverged row steps halfway back to its best point (to the box centre,
-        # z = 0, while it has none)
+        # a diverged row (loss or gradient not finite) steps halfway back to its
+        # best point, or to the box centre (z = 0) when it has none or is there
         z_best = to_z(jnp.asarray(tracker.best_theta, jnp.float32), lo, hi)
-        z_best = jnp.where(jnp.asarray(tracker.found)[:, None], z_best, 0.0)
+        away = jnp.any(jnp.abs(z_best - z) > 1e-6, axis=1, keepdims=True)
+        z_best = jnp.where(jnp.asarray(tracker.found)[:, None] & away, z_best, 0.0)
         z, state = update(jnp.where(jnp.asarray(ok)[:, None], g, 0.0), state, z,
                           jnp.asarray(ok), 0.5 * (z + z_best))
         gnorm = np.max(np.abs(np.where(ok[:, None], g_np, np.inf)), axis=1)

@@ -104,4 +104,5 @@ BACKEND = Backend(
     name="nevergrad", settings=Nevergrad, run=run,
     summary="nevergrad ask/tell, each generation of ``n_sample`` candidates in one vmapped call",
     max_iter="generations of ``n_sample`` candidates",
+    candidates=lambda s, n_params: s.n_sample,
 )

@@ -142,4 +142,5 @@ BACKEND = Backend(
     gradient=lambda s: s.method in GRADIENT_METHODS,
     finite_bounds=lambda s: s.is_de,
     constraints=lambda s: s.method in CONSTRAINED_METHODS,
+    candidates=lambda s, n_params: s.popsize * max(1, n_params) if s.is_de else 1,
 )
