@@ -14,6 +14,8 @@ from sklearn.model_selection import KFold, cross_validate
 import brainestimators as be
 from brainestimators.datasets import make_recordings
 
+from _data import fc_corr_numpy as _fc_corr
+
 # -- GenerativeEmbedding == one fit per subject ---------------------------------
 
 
@@ -47,14 +49,6 @@ def test_embedding_rows_equal_separate_fits(subjects, backend, kw):
 
 
 # -- scorers: one simulation per fold, never a stale one ------------------------
-
-
-def _fc_corr(pred, target):
-    """The FC correlation of each row (upper triangles, numpy), averaged."""
-    iu = np.triu_indices(target.shape[2], 1)
-    return float(np.mean([
-        np.corrcoef(np.corrcoef(p.T)[iu], np.corrcoef(t.T)[iu])[0, 1]
-        for p, t in zip(pred, target)]))
 
 
 @pytest.fixture(scope="module")
