@@ -129,4 +129,5 @@ def test_pipeline_with_scaler_and_grid_search_over_model_parameters():
     assert pipe.predict(X).shape == X.shape
     gs = GridSearchCV(pipe, {"model__w": [0.25, 0.3]}, cv=KFold(2),
                       scoring=be.get_scorer("fc_corr")).fit(X)
-    assert gs.best_params_["model__w"] in (0.25, 0.3)
+    best = gs.cv_results_["params"][int(np.argmax(gs.cv_results_["mean_test_score"]))]
+    assert gs.best_params_ == best and gs.best_estimator_["model"].w == best["model__w"]
