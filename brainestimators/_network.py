@@ -13,11 +13,13 @@ import brainstate
 import braintools
 import brainunit as u
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ._cache import memoize
 from ._noise import KeyedWhiteNoise
 from ._specs import brainmass_name, model_parameters
+from ._validation import monitor_unit
 
 __all__ = ["COUPLINGS", "build_network", "init_argument", "read_state"]
 
@@ -50,7 +52,17 @@ class _Network(brainstate.nn.Module):
             index = np.tile(np.arange(n), (n, 1))
             for state, _ in self.pairs:
                 self.delayed[state] = node.prefetch_delay(
-                    state, (steps * dt, index), init=braintools.init.ZeroInit())
+                    state, (steps * dt, index), init=self._history(node, state))
+
+    @staticmethod
+    def _history(node, state):
+        """The delay buffer's content before t = 0: the state's initial value held
+        constant (brainstate fills it after the node's own states)."""
+        def init(shape, dtype=None):
+            value = u.get_magnitude(getattr(node, state).value)
+            return jnp.broadcast_to(jnp.asarray(value, dtype), shape)
+
+        return init
 
     def _couple(self, state):
         if state in self.delayed or self.coupling in ("sigmoidal", "tanh"):
@@ -115,7 +127,10 @@ def build_network(cfg, params, key):
         rng = brainstate.random.RandomState(jax.random.fold_in(key, 1000 + j))
         kwargs[name] = _SeededInit(init, rng)
     for state in cfg.initial:
-        kwargs[init_argument(spec.cls, state)] = braintools.init.Constant(params["init:" + state])
+        unit = monitor_unit(cfg.model, state)  # the state's own unit
+        value = params["init:" + state]
+        kwargs[init_argument(spec.cls, state)] = braintools.init.Constant(
+            value * unit if unit != u.UNITLESS else value)
     node = spec.cls(n, **kwargs)
     if cfg.coupling is None or spec.builtin_network:
         return _Network(node, spec), noises

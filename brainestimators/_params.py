@@ -114,7 +114,8 @@ COMMON = (
         ``'SLSQP'``, ``'trust-constr'``, ``'COBYLA'`` or ``'COBYQA'``; any
         other backend raises."""),
     Param("dt", "0.1", _MS, """    dt : float or Quantity, default=0.1
-        Integration step in ms."""),
+        Integration step in ms (a finer default where the model needs it at
+        brainmass's parameters: 0.01 for Lorenz)."""),
     Param("sample_dt", "None", [*_MS, None], """    sample_dt : float, Quantity or None, default=None
         Sampling interval of the recordings in ms (e.g. a BOLD TR); at least
         ``dt`` (a non-multiple keeps the step nearest each sample). ``None``:

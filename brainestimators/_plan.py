@@ -173,6 +173,7 @@ def _fixed(model, n_regions, names, maps):
             raise ValueError(f"parameter {name!r} is not finite: {value!r}.")
         fixed[name] = jnp.asarray(arr, jnp.float32)
     for state, value in (p["initial_state"] or {}).items():
+        value = as_magnitude(value, monitor_unit(model.key, state), f"initial_state[{state!r}]")
         arr = np.asarray(value, dtype=float)
         if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions) or not np.all(
                 np.isfinite(arr)):

@@ -73,6 +73,9 @@ class ModelSpec:
     couple : tuple or None
         Coupled ``(state, update keyword)`` pairs (``None``: the monitor into
         the drive; ``()``: no coupling variable).
+    dt : float
+        The default integration step (ms) of its regressor: 0.1, or finer
+        where the model's equations need it at brainmass's defaults.
     time_scale : TimeScale or None
         Fastest time constant (ms) from the parameter values; ``None`` where
         it has no simple closed form.
@@ -93,6 +96,7 @@ class ModelSpec:
     # it has no simple closed form; Euler needs about ten steps per it. The
     # cost guard suggests ``dt = time_scale / 10`` from it.
     time_scale: TimeScale = None
+    dt: float = 0.1
 
     @property
     def couplings(self):
@@ -166,7 +170,9 @@ MODEL_SPECS = {
         builtin_network=True),
     "Lorenz": ModelSpec(
         "LorenzStep", "x", "x_inp", _ONE, (("noise_x", _ONE),),
-        {"rho": (0.0, 50.0)}, "Lorenz chaotic system"),
+        {"rho": (0.0, 50.0)}, "Lorenz chaotic system",
+        # at dt = 0.1 x passes 1e4 in 12 steps and overflows by step 15
+        dt=0.01),
 }
 
 

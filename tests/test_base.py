@@ -146,7 +146,8 @@ def test_braintools_and_optax_optimizers_are_accepted(X):
                       ("adam", be.Optax("adam", 0.05))):
         got = be.HopfRegressor(**NOISY, optimizer=opt, max_iter=3, random_state=0).fit(X)
         ref = be.HopfRegressor(**NOISY, optimizer=same, max_iter=3, random_state=0).fit(X)
-        assert got.history_ == pytest.approx(ref.history_, rel=1e-5), opt
+        # float32: injected hyperparameters and a plain transform round differently
+        assert got.history_ == pytest.approx(ref.history_, rel=1e-4), opt
         assert len(set(got.history_)) == 3  # the steps moved a
 
 

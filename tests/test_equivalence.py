@@ -30,7 +30,7 @@ def subjects():
 
 @pytest.mark.parametrize("backend,kw", [
     pytest.param("grad", dict(max_iter=20, optimizer=be.Optax("adam", 0.1)), id="grad"),
-    pytest.param("nevergrad", dict(max_iter=6, optimizer=be.Nevergrad("DE", 4)), id="nevergrad"),
+    pytest.param("nevergrad", dict(max_iter=12, optimizer=be.Nevergrad("DE", 4)), id="nevergrad"),
     pytest.param("scipy", dict(max_iter=1, optimizer=be.Scipy("Nelder-Mead")), id="scipy"),
 ])
 def test_embedding_rows_equal_separate_fits(subjects, backend, kw):
@@ -57,15 +57,17 @@ def cohort():
 
 
 def _network(C, **kw):
-    kw = {"a": -0.05, "w": 0.3, "k": 0.5, **kw}
+    kw = {"a": -0.05, "w": 0.3, "k": 0.5, "max_iter": 2, **kw}
     return be.HopfRegressor(connectivity=C, noise_sigma=0.05, dt=0.5, bounds={"k": (0.0, 1.0)},
-                            objective="fc_corr", max_iter=2, random_state=0, **kw)
+                            objective="fc_corr", random_state=0, **kw)
 
 
 def test_scorer_equals_an_independent_fc_correlation_and_follows_refits(cohort):
     X, C = cohort
     scorer = be.get_scorer("fc_corr")
-    est = _network(C).fit(X[:4])
+    # enough steps that other data lead elsewhere (Adam's first step has the
+    # same size whatever the gradient)
+    est = _network(C, max_iter=6).fit(X[:4])
     first = scorer(est, X[:4])
     assert first == pytest.approx(_fc_corr(est.predict(X[:4]), X[:4]), abs=1e-5)
     # a refit of the same object on other data (same parameters): new best_params_
@@ -74,7 +76,7 @@ def test_scorer_equals_an_independent_fc_correlation_and_follows_refits(cohort):
     assert est.best_params_ != fitted
     refit = scorer(est, X[:4])
     assert refit == pytest.approx(_fc_corr(est.predict(X[:4]), X[:4]), abs=1e-5)
-    assert refit != pytest.approx(first, abs=1e-4)
+    assert refit != first  # a stale memo would return exactly the first score
     # other data, same estimator: not the memoised simulation
     other = scorer(est, X[4:])
     assert other == pytest.approx(_fc_corr(est.predict(X[4:]), X[4:]), abs=1e-5)

@@ -112,8 +112,11 @@ def _program(ev, settings, n_params, chunk):
         return theta, jnp.where(jnp.isfinite(loss), loss, jnp.inf)
 
     def start(u0, lo, hi, fixed, drive, target, key, algo_key):
+        # the start is evaluated first (a search never ends worse than where it
+        # began): a distribution's mean, or the first member of a population
         if not population_based:
-            return algo.init(algo_key, u0, params), jnp.zeros((0, n_params)), jnp.zeros(0)
+            theta, loss = evaluate(u0[None], lo, hi, fixed, drive, target, key)
+            return algo.init(algo_key, u0, params), theta, loss
         pop = jax.random.uniform(algo_key, (C, n_params)).at[0].set(u0)
         theta, loss = evaluate(pop, lo, hi, fixed, drive, target, key)
         state = algo.init(algo_key, pop, jnp.minimum(loss, _DIVERGED), params)
@@ -151,8 +154,7 @@ def run(problem, settings, tracker):
     algo_key = jax.random.key(problem.seed)  # alike for every row: a row's fit is its own fit
     args = (lo, hi, problem.fixed, problem.drive, problem.target, problem.key, algo_key)
     state, theta0, loss0 = start(u0, *args)
-    if theta0.shape[1]:
-        tracker.record(np.asarray(theta0), np.asarray(loss0, dtype=float))
+    tracker.record(np.asarray(theta0), np.asarray(loss0, dtype=float))
     gen = 0
     while tracker.running():
         state, (thetas, losses) = run_chunk(state, gen, *args)
@@ -162,7 +164,8 @@ def run(problem, settings, tracker):
                 break
             active = tracker.active.copy()
             tracker.record(thetas[:, g], losses[:, g])
-            tracker.end_iteration(converged=population_converged(losses[active, g], tracker.tol))
+            tracker.end_iteration(converged=population_converged(
+                thetas[active, g], losses[active, g], problem.lo, problem.hi, tracker.tol))
         gen += chunk
 
 

@@ -83,7 +83,8 @@ def _fit_de(problem, settings, tracker, r):
 
     def callback(intermediate_result):
         tracker.end_iteration(rows=r, converged=population_converged(
-            intermediate_result.population_energies[None], tracker.tol))
+            intermediate_result.population[None], intermediate_result.population_energies[None],
+            problem.lo, problem.hi, tracker.tol))
         return not tracker.running(r)
 
     res = scipy.optimize.differential_evolution(
