@@ -153,9 +153,10 @@ def test_a_single_iteration_is_not_converged(X, backend, optimizer):
 
 @pytest.mark.parametrize("backend,optimizer", _params({}))
 def test_a_long_search_converges_by_its_own_test(X, backend, optimizer):
-    # every backend's own criterion: gradient norm below tol (grad), the
-    # population's losses agreeing (DE, evosax), scipy's success (Nelder-Mead)
+    # every backend's own criterion: the best loss's final plateau (grad), the
+    # population collapsed (DE, evosax), scipy's success (Nelder-Mead); the
+    # population methods stop on it
     est = _est(backend, optimizer, max_iter=400, tol=1e-3).fit(X)
     assert est.converged_ is True and est.stop_reason_ == "converged", est.stop_reason_
-    assert est.n_iter_ < 400 or backend == "scipy"
+    assert est.n_iter_ < 400 or backend in ("scipy", "grad")
     assert est.best_params_["a"] == pytest.approx(0.8, rel=0.02)

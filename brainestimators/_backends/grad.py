@@ -16,7 +16,7 @@ from ._core import Backend, Settings
 __all__ = ["Optax", "BACKEND", "TRANSFORM_TYPES"]
 
 _UPDATES = LRU("optax_updates", 32)
-PLATEAU = 10  # steps without improving the best loss by tol: converged (as MLPRegressor)
+PLATEAU = 10  # final steps without improving the best loss by tol: converged
 
 #: ``optimizer=`` values taken as they are: an optax transform, a braintools optimizer.
 TRANSFORM_TYPES = (optax.GradientTransformation, braintools.optim.OptaxOptimizer)
@@ -160,12 +160,18 @@ def run(problem, settings, tracker):
         z_best = jnp.where(jnp.asarray(tracker.found)[:, None] & away, z_best, 0.0)
         z, state = update(jnp.where(jnp.asarray(ok)[:, None], g, 0.0), state, z,
                           jnp.asarray(ok), 0.5 * (z + z_best))
-        # converged: a vanishing gradient, or a plateau of the best loss
-        # (improved by less than tol over the last PLATEAU steps)
+        # a vanishing gradient stops a row as converged
         gnorm = np.max(np.abs(np.where(ok[:, None], g_np, np.inf)), axis=1)
         trail.append(tracker.best_loss.copy())
-        flat = (trail[-PLATEAU - 1] - trail[-1] < tracker.tol) if len(trail) > PLATEAU else False
-        tracker.end_iteration(converged=((gnorm < tracker.tol) | flat)[tracker.active])
+        tracker.end_iteration(converged=(gnorm < tracker.tol)[tracker.active])
+    # a row that used every step converged if its best loss plateaued: improved
+    # by less than tol over the last PLATEAU steps (not a stop rule: Adam often
+    # overshoots for a few steps and then improves again)
+    if len(trail) > PLATEAU:
+        plateau = trail[-PLATEAU - 1] - trail[-1] < tracker.tol
+        for r in np.flatnonzero(plateau):
+            if tracker.reason[r] == "max_iter":
+                tracker.finish(r, True)
 
 
 BACKEND = Backend(
