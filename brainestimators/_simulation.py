@@ -41,6 +41,10 @@ def _remat(fn):
     return jax.checkpoint(fn, prevent_cse=False)
 
 
+# Steps per iteration of the compiled inner loop (lax.scan's unroll): fewer
+# loop iterations, longer fused bodies.
+UNROLL = 1
+
 # Longest repeating pattern of sample intervals run as one group.
 MAX_GROUP = 64
 
@@ -238,7 +242,7 @@ class _Loop:
             return new, (None if keep is None else self.read(new))
 
         xs = (jnp.arange(length, dtype=jnp.int32), steps, rows)
-        vals, rec = lax.scan(body, vals, xs)
+        vals, rec = lax.scan(body, vals, xs, unroll=max(1, min(UNROLL, length)))
         return vals if keep is None else (vals, rec[np.asarray(keep)])
 
     def advance(self, vals, start, length):
