@@ -324,6 +324,7 @@ def profile_loss(estimator, X, name, values, y=None):
     divide by zero in the derivative-free backends' box normalisation.
     A fitted estimator starts every row at its ``best_params_`` and uses its
     fit's noise key, so the profile is a section of the loss it minimised.
+    With nothing else fitted, the profile is the loss at each value.
 
     Parameters
     ----------
@@ -368,7 +369,7 @@ def profile_loss(estimator, X, name, values, y=None):
     values = np.asarray(values, dtype=float).ravel()
     if values.size < 1 or not np.all(np.isfinite(values)):
         raise ValueError(f"values must be a non-empty array of finite numbers, got {values!r}.")
-    full = estimator._plan(model, X, y, reset=False)[0]
+    full, drive, target, _ = estimator._plan(model, X, y, reset=False)
     entry = {e.name: e for e in full.layout.entries}.get(name)
     per_region = model.params["per_region"] or ()
     if entry is None or entry.size != 1 or entry.map_index is not None or (
@@ -376,18 +377,27 @@ def profile_loss(estimator, X, name, values, y=None):
         scalars = [e.name for e in full.layout.entries if e.size == 1 and e.map_index is None]
         raise ValueError(f"profile_loss profiles a fitted parameter with one value; {name!r} "
                          f"is not one. Such parameters here: {scalars}.")
+    fitted = getattr(estimator, "best_params_", None)
+    seed = getattr(estimator, "noise_seed_", None) if fitted is not None else None
+    if seed is None:
+        seed = int(check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max))
     bounds = {k: v for k, v in (model.params["bounds"] or model.spec.bounds).items() if k != name}
+    if not bounds:  # nothing else to refit: the profile is the loss itself
+        ev = full.evaluator
+        loss = np.asarray(ev.rows_loss(
+            jnp.asarray(values[None, :, None], jnp.float32), full.fixed,
+            None if drive is None else jnp.asarray(drive[None], jnp.float32),
+            jnp.asarray(target[None], jnp.float32), jax.random.key(seed)), float)[0]
+        loss = np.where(np.isfinite(loss), loss, np.inf)
+        return Bunch(name=name, grid=values, loss=loss, params=[{} for _ in values],
+                     converged=np.ones(values.size, bool), best=values[int(np.argmin(loss))])
     params = {**model.params, "bounds": bounds,
               "init": {k: v for k, v in (model.params["init"] or {}).items() if k != name}}
     if name == "noise_sigma":  # switch the noise on
         params["noise_sigma"] = float(np.max(np.abs(values)))
     reduced = Model(model.key, model.spec, model.values, params)
     plan, drive, target, _ = estimator._plan(reduced, X, y, reset=False)
-    fitted = getattr(estimator, "best_params_", None)
     x0 = start_point(reduced, plan, fitted)
-    seed = getattr(estimator, "noise_seed_", None) if fitted is not None else None
-    if seed is None:
-        seed = int(check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max))
     R = values.size
     res = run_fit(plan, np.broadcast_to(target[None], (R,) + target.shape),
                   None if drive is None else np.broadcast_to(drive[None], (R,) + drive.shape),

@@ -206,7 +206,7 @@ def plot_profile(profile, ax=None, estimator=None, alpha=0.05, truth=None):
     ax = _axes(ax)
     values, loss = np.asarray(profile.grid, float), np.asarray(profile.loss, float)
     ok = np.isfinite(loss)
-    ax.plot(values[ok], loss[ok], "o-", label="profile (others refitted)")
+    ax.plot(values[ok], loss[ok], "o-", label="loss profile")
     name = profile.name
     if estimator is not None:
         best = estimator.best_params_[name]
