@@ -1,7 +1,7 @@
 """How much to trust a fit: convergence, uncertainty, identifiability, profiles, restarts."""
 
 import importlib.util
-import warnings
+import pickle
 
 import braintools
 import jax.numpy as jnp
@@ -93,6 +93,8 @@ def test_sandwich_equals_least_squares_formula(linear_fit):
     assert high - low == pytest.approx(2 * 1.959964 * est.param_std_["gamma"], rel=1e-6)
     assert low < -0.5 < high
     assert not est.identifiability_["flagged"]
+    again = pickle.loads(pickle.dumps(est))  # plain values only
+    assert again.conf_int() == est.conf_int()
 
 
 # -- both methods, per-region parameters, bounds -----------------------------
