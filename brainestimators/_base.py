@@ -7,7 +7,6 @@ predictions and draws) and :mod:`._uncertainty`.
 """
 
 import numbers
-import warnings
 
 import jax
 import jax.numpy as jnp

@@ -9,8 +9,9 @@ Everything runs on the fit's own compiled evaluator:
   optimum: the covariance of the per-row gradients divided by ``n`` (rows
   are independent subjects or sessions; ``V = J / n``), plus the share of
   the model's own noise: the fit compares ONE simulated recording with the
-  rows, so its noise draw moves the optimum too (by as much as one more
-  subject would; the factor ``1 + 1/S`` of simulated moments with S = 1).
+  rows, so its noise draw moves the optimum too, by as much as one more
+  subject would, whatever ``n`` is (simulated moments' variance factor
+  ``1 + 1/S``, with one simulated recording per ``n`` rows: ``S = 1/n``).
   That share is the covariance of the gradient over replicate noise keys.
   With a single row, the row-to-row part comes from recordings simulated
   at the optimum. ``H`` and ``V`` both scale with the loss (as ``c`` and
@@ -43,9 +44,8 @@ from ._fit import run_fit
 from ._predict import _chunks
 from ._predict import sample as _sample_rows
 
-__all__ = ["UNCERTAINTY", "CONDITION_LIMIT", "FLAT_WIDTH", "FLAT_SNR", "estimate", "gradient_variance",
-           "bootstrap",
-           "identifiability", "intervals", "profile_loss"]
+__all__ = ["UNCERTAINTY", "CONDITION_LIMIT", "FLAT_WIDTH", "FLAT_SNR", "estimate",
+           "gradient_variance", "bootstrap", "identifiability", "intervals", "profile_loss"]
 
 #: Methods of the ``uncertainty`` constructor argument.
 UNCERTAINTY = ("sandwich", "bootstrap")
