@@ -220,7 +220,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         The rows are independent problems stacked on one batch axis of the
         compiled evaluator and advanced by the backend together (scipy: one
         after another); row ``i``'s result equals
-        ``clone(est).fit(X[i:i + 1])`` (same seed, same start).
+        ``clone(est).fit(X[i:i + 1])`` (same seed, same start) without
+        ``n_restarts`` and ``uncertainty``, which only :meth:`fit` applies.
 
         Parameters
         ----------

@@ -133,12 +133,12 @@ def best_row(res, objective="the objective"):
     if res.reason[i] in ("callback", "interrupted"):
         warnings.warn(
             f"Fitting stopped early ({res.reason[i]}) after {res.n_iter[i]} iterations; "
-            "keeping the best parameters found so far.", RuntimeWarning, stacklevel=3)
+            "keeping the best parameters found so far.", RuntimeWarning, stacklevel=4)
     if res.flat[i]:
         warnings.warn(
             f"The loss took one value ({res.loss[i]:.6g}) at all {len(res.history[i])} "
             f"evaluated points: the objective {objective!r} cannot tell these parameters "
             "apart on this data, so the fitted values are the start point. Use an objective "
             "the data can move, more samples or regions, or other bounds.", RuntimeWarning,
-            stacklevel=3)
+            stacklevel=4)
     return i

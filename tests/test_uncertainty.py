@@ -232,6 +232,14 @@ def test_profile_rows_equal_fits_with_the_parameter_fixed():
         be.profile_loss(est, X, "nope", values)
 
 
+def test_profile_of_the_only_parameter_is_the_fits_own_loss(linear_fit):
+    X, est = linear_fit
+    best = est.best_params_["gamma"]
+    prof = be.profile_loss(est, X, "gamma", [best - 0.1, best, best + 0.1])
+    assert prof.params == [{}, {}, {}] and prof.best == best
+    assert prof.loss[1] == pytest.approx(est.best_loss_, rel=1e-5)  # the fit's noise key
+
+
 def test_plot_profile_draws_estimate_interval_and_truth(linear_fit):
     import matplotlib
 
