@@ -10,10 +10,13 @@ Both start from the box centre: the Fitter's nevergrad search space is
 Reported, each as the median of ``--repeats`` seeds:
 
 - ``fitter``: ``brainmass.Fitter(..., backend='nevergrad').fit(n_steps=12)``;
-- ``estimator_cold``: ``HopfRegressor.fit`` with every JAX cache cleared, so
-  tracing and XLA compilation are included;
-- ``estimator_diskcache``: the same in a fresh process whose persistent
-  compilation cache (``enable_compilation_cache``) already holds the program;
+- ``estimator_cold``: ``HopfRegressor.fit`` with every JAX cache cleared and
+  the persistent cache off, so tracing and XLA compilation are included;
+- ``estimator_fresh_empty_cache``: the first fit of a fresh process whose
+  persistent compilation cache (on by default) is empty: a first run ever;
+- ``estimator_diskcache``: the same in a fresh process whose default cache
+  already holds the programs (every later run of a script, every joblib
+  worker);
 - ``estimator_warm``: a second fit in the same process;
 - ``floor``: the compute alone, all 72 simulations in one compiled call.
 
@@ -22,10 +25,15 @@ Run: ``python benchmarks/bench_seed000.py [--repeats N]``.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+
+# the in-process rows measure compilation itself: no persistent cache there
+# (children get their own cache directory below)
+os.environ.setdefault("BRAINESTIMATORS_CACHE", "off")
 
 import brainmass
 import brainstate
@@ -36,7 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 from brainstate.nn import Param, SigmoidT
 
-from brainestimators import HopfRegressor, Nevergrad, clear_cache, enable_compilation_cache
+from brainestimators import HopfRegressor, Nevergrad, clear_cache
 
 DT = 0.1 * u.ms
 
@@ -112,13 +120,16 @@ def physical_floor():
 
 
 def run_in_fresh_process(seed, cache):
-    out = subprocess.run([sys.executable, __file__, "--child", str(seed), "--cache", cache],
+    """The first fit of a new process with the default cache pointed at ``cache``."""
+    env = dict(os.environ, BRAINESTIMATORS_CACHE=cache)
+    out = subprocess.run([sys.executable, __file__, "--child", str(seed)], env=env,
                          check=True, capture_output=True, text=True, timeout=600)
     return tuple(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def main(repeats=3):
-    rows = {"fitter": [], "estimator_cold": [], "estimator_diskcache": [], "estimator_warm": []}
+    rows = {"fitter": [], "estimator_cold": [], "estimator_fresh_empty_cache": [],
+            "estimator_diskcache": [], "estimator_warm": []}
     for seed in range(repeats):
         rows["fitter"].append(run_fitter(seed))
     for seed in range(repeats):
@@ -126,6 +137,9 @@ def main(repeats=3):
         jax.clear_caches()
         rows["estimator_cold"].append(run_estimator(seed))
         rows["estimator_warm"].append(run_estimator(seed))
+    for seed in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            rows["estimator_fresh_empty_cache"].append(run_in_fresh_process(seed, cache))
     with tempfile.TemporaryDirectory() as cache:
         run_in_fresh_process(0, cache)  # fills the disk cache
         for seed in range(repeats):
@@ -149,10 +163,8 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
-    p.add_argument("--cache", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child is not None:
-        enable_compilation_cache(args.cache)
         print(json.dumps([float(v) for v in run_estimator(args.child)]))
     else:
         main(args.repeats)

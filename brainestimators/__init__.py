@@ -24,6 +24,8 @@ from ._uncertainty import profile_loss
 
 __version__ = "0.2.0"
 
+_CACHE_DIR = _config.default_compilation_cache()  # noqa: F821 (opt out: BRAINESTIMATORS_CACHE=off)
+
 #: Every per-model regressor class (NeuralMassRegressor excluded).
 REGRESSORS = tuple(globals()[n] for n in _model_all if n != "NeuralMassRegressor")
 

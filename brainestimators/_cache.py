@@ -8,7 +8,7 @@ values), never ``id()``.
 
 from collections import Counter, OrderedDict
 
-__all__ = ["LRU", "memoize", "cache_info", "clear_cache", "TRACES"]
+__all__ = ["LRU", "memoize", "register", "cache_info", "clear_cache", "TRACES"]
 
 _REGISTRY = {}
 
@@ -79,6 +79,14 @@ def memoize(maxsize):
         return cached
 
     return wrap
+
+
+def register(name, mapping):
+    """Have :func:`clear_cache` and :func:`cache_info` cover ``mapping`` (a weak
+    dictionary, bounded by the objects alive); returns it."""
+    mapping.name, mapping.maxsize = name, None
+    _REGISTRY[name] = mapping
+    return mapping
 
 
 def cache_info():

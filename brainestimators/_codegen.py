@@ -146,7 +146,8 @@ def render():
                        f"        Model parameter ``{n}`` ({_unit_text(unit)}); fixed unless named in\n"
                        f"        ``bounds``. A Quantity is converted to this unit.")
         sig = [f"        {n}={d!r}," for n, (d, _) in params.items()]
-        sig += [f"        {p.name}={p.default}," for p in common]
+        sig += [f"        {p.name}={spec.dt!r}," if p.name == "dt" else
+                f"        {p.name}={p.default}," for p in common]
         assign = [f"        self.{n} = {n}" for n in list(params) + [p.name for p in common]]
         allnames = sorted(list(params) + [p.name for p in common])
         out.append(CLASS.format(

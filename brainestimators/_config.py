@@ -1,19 +1,44 @@
-"""Process-wide settings."""
+"""Process-wide settings: JAX's persistent compilation cache, on by default.
 
+A fit's fixed cost in a fresh process is tracing and XLA compilation, not
+the simulation. Importing brainestimators therefore points JAX's persistent
+compilation cache at ``$BRAINESTIMATORS_CACHE`` or
+``~/.cache/brainestimators/jax`` (at most :data:`DEFAULT_MAX_SIZE` bytes,
+least recently used entries evicted first), unless
+
+* ``BRAINESTIMATORS_CACHE`` is ``0``, ``off``, ``false`` or ``no`` (opt out);
+* a cache directory is already configured (``JAX_COMPILATION_CACHE_DIR`` or
+  ``jax.config.update('jax_compilation_cache_dir', ...)`` before the import):
+  the user's choice is kept, size limit and thresholds included;
+* JAX's cache is switched off (``JAX_ENABLE_COMPILATION_CACHE=false``);
+* the directory cannot be created (a read-only home): then nothing is cached.
+"""
+
+import importlib.util
 import os
 
 import jax
 
-__all__ = ["enable_compilation_cache"]
+__all__ = ["enable_compilation_cache", "DEFAULT_MAX_SIZE"]
+
+#: Default size limit of the cache directory (bytes).
+DEFAULT_MAX_SIZE = 2 * 2**30
+
+_OFF = {"0", "off", "false", "no", "none"}
 
 
-def enable_compilation_cache(path=None, min_compile_time=0.0):
+def _default_path():
+    return os.path.join(os.path.expanduser("~"), ".cache", "brainestimators", "jax")
+
+
+def enable_compilation_cache(path=None, min_compile_time=0.0, max_size=DEFAULT_MAX_SIZE):
     """Keep compiled evaluators on disk, so new processes skip XLA compilation.
 
-    A fit's fixed cost is XLA compilation (about 0.1 s for even a tiny
-    simulation on a CPU). JAX's persistent cache stores each compiled
-    evaluator under ``path``; joblib workers, repeated scripts and CI then
-    load it instead of compiling. Tracing still runs (it computes the key).
+    Called at import with the defaults (see the module docstring); call it
+    yourself to choose another directory. JAX's persistent cache stores each
+    compiled evaluator under ``path``; joblib workers, repeated scripts and
+    CI then load it instead of compiling. Tracing still runs (it computes the
+    key).
 
     Parameters
     ----------
@@ -23,6 +48,12 @@ def enable_compilation_cache(path=None, min_compile_time=0.0):
     min_compile_time : float, default=0.0
         Only programs that took at least this long (s) to compile are stored
         (JAX's default, 1 s, would skip every small model).
+    max_size : int, default=DEFAULT_MAX_SIZE
+        Size limit of the directory in bytes (``-1``: no limit). JAX evicts
+        the least recently used entries itself when the ``filelock`` package
+        is installed (it needs it for ``jax_compilation_cache_max_size``);
+        otherwise the oldest entries are pruned here, once, when the cache
+        is enabled.
 
     Returns
     -------
@@ -34,10 +65,47 @@ def enable_compilation_cache(path=None, min_compile_time=0.0):
     >>> import brainestimators as be
     >>> path = be.enable_compilation_cache("/tmp/be-cache")
     """
-    path = path or os.environ.get("BRAINESTIMATORS_CACHE") or os.path.join(
-        os.path.expanduser("~"), ".cache", "brainestimators", "jax")
+    env = os.environ.get("BRAINESTIMATORS_CACHE", "")
+    path = path or (env if env.lower() not in _OFF else None) or _default_path()
     os.makedirs(path, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", float(min_compile_time))
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    if (hasattr(jax.config, "jax_compilation_cache_max_size")
+            and importlib.util.find_spec("filelock") is not None):
+        jax.config.update("jax_compilation_cache_max_size", int(max_size))
+    elif max_size >= 0:
+        prune(path, max_size)
     return path
+
+
+def prune(path, max_size):
+    """Delete the least recently used files of ``path`` until it holds at most ``max_size`` bytes."""
+    entries = []
+    with os.scandir(path) as it:
+        for e in it:
+            if e.is_file(follow_symlinks=False):
+                st = e.stat(follow_symlinks=False)
+                entries.append((max(st.st_atime, st.st_mtime), st.st_size, e.path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, file in sorted(entries):
+        if total <= max_size:
+            break
+        try:
+            os.remove(file)
+            total -= size
+        except OSError:
+            pass
+    return total
+
+
+def default_compilation_cache():
+    """Switch the cache on as described in the module docstring; the directory or None."""
+    if os.environ.get("BRAINESTIMATORS_CACHE", "").strip().lower() in _OFF - {""}:
+        return None
+    if jax.config.jax_compilation_cache_dir or not jax.config.jax_enable_compilation_cache:
+        return None
+    try:
+        return enable_compilation_cache()
+    except OSError:
+        return None

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._backends import Problem, StopFitting, Tracker, box_points
+from ._cost import check_fit_cost
 
 __all__ = ["FitResult", "RowFits", "run_fit", "restarts", "best_row"]
 
@@ -73,6 +74,13 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
     row_fixed : dict or None
         Per-row values (leading axis R) of fixed model parameters (a profile).
     """
+    backend, settings = plan.backend, plan.settings
+    n_params = plan.layout.size
+    # refuse or warn before anything is compiled: one evaluation simulates the
+    # candidates of every row (driven fits: every sample)
+    n_sims = target.shape[0] * (1 if plan.config.mode == "target" else target.shape[1])
+    check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
+                   backend.gradient(settings), max_iter, plan.fixed, stacklevel=4)
     problem = Problem(
         plan.evaluator, plan.fixed, None if drive is None else jnp.asarray(drive, jnp.float32),
         jnp.asarray(target, jnp.float32), jax.random.key(seed) if keys is None else keys,
@@ -85,9 +93,9 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
 
         progress = tqdm(total=max_iter, desc=label)
     tracker = Tracker(problem, max_iter, tol, n_iter_no_change, callback, progress,
-                      plan.backend.plateau_converges)
+                      backend.plateau_converges)
     try:
-        plan.backend.run(problem, plan.settings, tracker)
+        backend.run(problem, settings, tracker)
     except StopFitting:
         tracker.stop_all("callback")
     except KeyboardInterrupt:

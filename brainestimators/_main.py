@@ -25,22 +25,21 @@ import os
 import time
 
 import numpy as np
-from brainmass import objectives
 
 from . import HopfRegressor, Optax
 from ._backends import BACKENDS
+from ._metrics import functional_connectivity, matrix_correlation
+from ._objectives import OBJECTIVES
 from .datasets import load_gw, load_hcp, make_hopf_cohort, peak_frequencies
-
-_FCD = objectives.fcd_ks(window_size=30, step_size=5)
 
 
 def _fc(x):
-    return np.corrcoef(np.asarray(x).T)
+    """FC of a recording ``(n_time, n_regions)`` or of each of a stack of them."""
+    return np.asarray(functional_connectivity(x), dtype=np.float64)
 
 
 def _corr_upper(A, B):
-    iu = np.triu_indices(A.shape[0], 1)
-    return float(np.corrcoef(A[iu], B[iu])[0, 1])
+    return float(matrix_correlation(A, B))
 
 
 def load(name):
@@ -93,7 +92,7 @@ def run(data, model="regional", backend="nevergrad", max_iter=None, n_sample=8, 
     """Leave-one-subject-out folds; returns a list of per-fold dicts."""
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
     n = X.shape[0]
-    fcs = np.stack([_fc(x) for x in X])
+    fcs = _fc(X)
     if max_iter is None:
         max_iter = 80 if model == "regional" else 8
     rows = []
@@ -103,13 +102,13 @@ def run(data, model="regional", backend="nevergrad", max_iter=None, n_sample=8, 
         est = make_estimator(data, X[train], model, backend, max_iter, n_sample, i, verbose)
         est.fit(X[train])
         draws = est.simulate(n_trials, X=X[i:i + 1], random_state=100 + i)
-        fc_sim = np.mean([_fc(d) for d in draws], axis=0)
+        fc_sim = _fc(draws).mean(axis=0)
         rows.append({
             "subject": str(data.subjects[i]),
             "G (1/s)": float(np.mean(est.best_params_["k"])) * 1e3,
             "a (1/s)": float(np.mean(est.best_params_["a"])) * 1e3,
             "fc_corr": _corr_upper(fc_sim, fcs[i]),
-            "fcd_ks": float(_FCD(draws[0], X[i])),
+            "fcd_ks": float(OBJECTIVES["fcd_ks"].loss(draws[0], X[i])),
             "sc_baseline": _corr_upper(data.sc, fcs[i]),
             "ceiling": _corr_upper(fcs[train].mean(axis=0), fcs[i]),
             "train_loss": est.best_loss_,

@@ -2358,7 +2358,7 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         warm_start=False,
         callback=None,
         constraints=None,
-        dt=0.1,
+        dt=0.01,
         sample_dt=None,
         transient=0.0,
         duration=100.0,

@@ -1,152 +1,201 @@
-"""Objectives by name: brainmass's objective builders plus their score sign.
+"""The objective registry: each name with its loss, its score sign and what it needs.
 
 An objective is ``objective(prediction, target) -> scalar`` (the brainmass
 contract). Internally every objective is a *loss* (minimised); its *score*
 (greater is better, what ``score`` and the scorers return) follows from how
-the loss was built: ``1 - loss`` for similarity objectives built with
-``as_loss=True``, ``-loss`` for distances and for user callables.
+the loss was built: ``1 - loss`` for similarities built with ``as_loss=True``,
+``-loss`` for distances and for user callables.
+
+Adding an objective is one builder (in :mod:`._objective_builders`) plus one
+``_register`` line below; validation, scorers, docs and tests read
+:data:`OBJECTIVES`.
 """
 
+import math
 from dataclasses import dataclass
-from functools import lru_cache
 
-import braintools
+import jax
 import jax.numpy as jnp
-from brainmass import objectives as _bm
+
+from ._cache import LRU
+from ._objective_builders import (
+    cosine_sim,
+    fc_corr,
+    fc_rmse,
+    fcd,
+    fcd_ks,
+    fcd_wasserstein,
+    mse,
+    psd_corr,
+    std_rmse,
+    timeseries_rmse,
+)
 
 __all__ = ["Objective", "OBJECTIVES", "resolve_objective", "mse", "psd_corr", "std_rmse"]
 
 
-def mse():
-    """Build a mean-squared-error loss ``mean((prediction - target) ** 2)``."""
-
-    def loss(prediction, target):
-        return jnp.mean((jnp.asarray(prediction) - jnp.asarray(target)) ** 2)
-
-    return loss
-
-
-def std_rmse():
-    """Build an RMSE between the regions' temporal standard deviations.
-
-    Matches the amplitude of each region, which correlation-based objectives
-    (``fc_corr``, ``psd_corr``) ignore, and is insensitive to the phase of
-    the noise, unlike ``timeseries_rmse``; combine it with those.
-
-    Returns
-    -------
-    callable
-        ``objective(prediction, target) -> scalar`` for ``(n_time, n_regions)``.
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp
-    >>> from brainestimators import std_rmse
-    >>> x = jnp.arange(20.0).reshape(10, 2)
-    >>> float(std_rmse()(2 * x, x)) == float(jnp.std(x[:, 0]))
-    True
-    """
-
-    def objective(prediction, target):
-        sp = jnp.std(_bm._mag(prediction), axis=0)
-        st = jnp.std(_bm._mag(target), axis=0)
-        return jnp.sqrt(jnp.mean((sp - st) ** 2))
-
-    return objective
-
-
-def psd_corr(nperseg=None, as_loss=False, eps=1e-12):
-    """Build a spectral-shape similarity: correlation of log power spectra.
-
-    Welch spectra (``braintools.metric.power_spectral_density``) of each
-    region are log-transformed and correlated between prediction and target,
-    then averaged over regions. Scale-free in time (the sampling interval
-    cancels) and in amplitude (a correlation), so it matches the *shape* of
-    the spectrum, e.g. the alpha peak, and leaves amplitude to other terms.
-
-    Parameters
-    ----------
-    nperseg : int or None, default=None
-        Welch segment length (``None``: braintools' default).
-    as_loss : bool, default=False
-        Return ``1 - corr`` (a loss) instead of ``corr``.
-    eps : float, default=1e-12
-        Floor inside the logarithm.
-
-    Returns
-    -------
-    callable
-        ``objective(prediction, target) -> scalar`` for ``(n_time, n_regions)``.
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp
-    >>> from brainestimators import psd_corr
-    >>> t = jnp.arange(256.0)[:, None]
-    >>> x = jnp.sin(0.3 * t) + 0.1 * jnp.cos(1.1 * t)
-    >>> round(float(psd_corr(nperseg=64)(x, x)), 4)
-    1.0
-    """
-
-    def objective(prediction, target):
-        def logpsd(x):
-            x = _bm._mag(x)
-            x = x.reshape(x.shape[0], -1)
-            _, p = braintools.metric.power_spectral_density(x, 1.0, nperseg=nperseg)
-            lp = jnp.log(p + eps)
-            return lp - lp.mean(axis=0)
-
-        a, b = logpsd(prediction), logpsd(target)
-        corr = jnp.sum(a * b, axis=0) / jnp.sqrt(jnp.sum(a**2, axis=0) * jnp.sum(b**2, axis=0) + eps)
-        corr = jnp.mean(corr)
-        return 1.0 - corr if as_loss else corr
-
-    return objective
+def _shape(x):
+    return tuple(int(n) for n in (x if isinstance(x, (tuple, list)) else x.shape))
 
 
 @dataclass(frozen=True, eq=False)
 class Objective:
-    """A loss plus the rule that turns it into a score.
+    """A loss, the rule that turns it into a score, and the data it needs.
 
     Parameters
     ----------
     loss : callable
         ``loss(prediction, target) -> scalar``, minimised by every backend.
-    similarity : bool
+    similarity : bool, default=False
         ``True`` if the loss is ``1 - similarity`` (score ``1 - loss``),
         ``False`` for a distance (score ``-loss``).
-    name : str
+    name : str, default='custom'
         Display name.
+    min_regions : int, default=1
+        Fewest regions (columns; all axes after the first, flattened) with
+        which the data can move the loss.
+    min_time : int, default=1
+        Fewest time points (rows: the first axis) with which the data can
+        move the loss.
+    min_size : int, default=1
+        Fewest values in all (time points x regions) with which the data can
+        move the loss.
+    needs : str, default=''
+        Why, in a few words, for the error message.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from brainestimators import Objective
+    >>> mae = Objective(lambda p, t: jnp.mean(jnp.abs(p - t)), name="mae")
+    >>> mae.validate((100, 3), (100, 3))
+    ShapeDtypeStruct(shape=(), dtype=float32)
     """
 
     loss: object
     similarity: bool = False
     name: str = "custom"
+    min_regions: int = 1
+    min_time: int = 1
+    min_size: int = 1
+    needs: str = ""
 
     def score(self, loss):
         """Turn a loss value into a score (greater is better)."""
         return 1.0 - loss if self.similarity else -loss
 
+    def check_shape(self, shape):
+        """The reason data of ``shape`` cannot move this loss, or ``None`` if it can."""
+        shape = _shape(shape)
+        n_time = shape[0] if shape else 1
+        n_regions = math.prod(shape[1:])
+        if n_regions < self.min_regions:
+            return f"at least {self.min_regions} regions"
+        if n_time < self.min_time:
+            return f"at least {self.min_time} time points"
+        if n_time * n_regions < self.min_size:
+            return f"at least {self.min_size} values"
+        return None
 
-# name -> (builder returning a loss, similarity?)
-OBJECTIVES = {
-    "timeseries_rmse": (_bm.timeseries_rmse, False),
-    "mse": (mse, False),
-    "fc_corr": (lambda: _bm.fc_corr(as_loss=True), True),
-    "fc_rmse": (_bm.fc_rmse, False),
-    "cosine_sim": (lambda: _bm.cosine_sim(as_loss=True), True),
-    "fcd": (lambda: _bm.fcd(as_loss=True), True),
-    "fcd_ks": (_bm.fcd_ks, False),
-    "fcd_wasserstein": (_bm.fcd_wasserstein, False),
-    "psd_corr": (lambda: psd_corr(as_loss=True), True),
-    "std_rmse": (std_rmse, False),
-}
+    def validate(self, prediction_shape, target_shape):
+        """Check, without simulating, that this objective can score these shapes.
+
+        Call it once per fit plan, before compiling, with the shapes of one
+        call's arguments: ``(n_time, n_regions)`` per row in ``fit(X)`` mode,
+        the whole prediction and target in ``fit(X, y)`` readout mode.
+
+        Parameters
+        ----------
+        prediction_shape, target_shape : tuple of int, or array-like
+            Shapes, or anything with a ``.shape`` (an array, a brainunit
+            Quantity, a ``jax.ShapeDtypeStruct``), which is then traced as it
+            is (with its dtype and unit); tuples are traced as float32.
+
+        Returns
+        -------
+        jax.ShapeDtypeStruct
+            The loss's shape (``()``) and dtype, from ``jax.eval_shape``.
+
+        Raises
+        ------
+        ValueError
+            If the data cannot move the loss (too few regions or time points:
+            every candidate would get the same loss) or the loss is not a
+            scalar. Errors raised while tracing the loss on these shapes get
+            a note naming the objective and the shapes.
+        """
+        ps, ts = _shape(prediction_shape), _shape(target_shape)
+        for shape in (ps, ts):
+            problem = self.check_shape(shape)
+            if problem is not None:
+                usable = [n for n, o in OBJECTIVES.items()
+                          if o.check_shape(ps) is None and o.check_shape(ts) is None]
+                raise ValueError(
+                    f"objective {self.name!r} needs {problem}"
+                    + (f" ({self.needs})" if self.needs else "")
+                    + f", but the prediction has shape {ps} and the target {ts}: on these "
+                    "data every candidate gets the same loss, so nothing can be fitted. "
+                    f"Use longer or wider recordings, or an objective that works on them: "
+                    f"{usable}."
+                )
+
+        def struct(x, shape):
+            return jax.ShapeDtypeStruct(shape, jnp.float32) if isinstance(x, (tuple, list)) else x
+
+        try:
+            out = jax.eval_shape(self.loss, struct(prediction_shape, ps),
+                                 struct(target_shape, ts))
+        except Exception as e:
+            e.add_note(f"(while tracing objective {self.name!r} on a prediction of shape "
+                       f"{ps} and a target of shape {ts})")
+            raise
+        leaves = jax.tree_util.tree_leaves(out)
+        if len(leaves) != 1 or leaves[0].shape != ():
+            got = (f"shape {leaves[0].shape}" if len(leaves) == 1
+                   else f"{len(leaves)} arrays ({type(out).__name__})")
+            raise ValueError(
+                f"objective {self.name!r} must return one scalar loss, but on a prediction of "
+                f"shape {ps} and a target of shape {ts} it returns {got}. Reduce it to one "
+                "number (e.g. jnp.mean over what it returns), or weigh several terms with "
+                "brainmass.objectives.combine."
+            )
+        return leaves[0]
 
 
-@lru_cache(maxsize=None)
-def _named(name):
-    builder, similarity = OBJECTIVES[name]
-    return Objective(builder(), similarity, name)
+#: The named objectives, ``{name: Objective}``; any name can be passed as
+#: ``objective=`` and to :func:`get_scorer`.
+OBJECTIVES = {}
+
+
+def _register(name, builder, *, similarity=False, min_regions=1, min_time=1, min_size=1,
+              needs=""):
+    """Add ``builder()``'s loss to :data:`OBJECTIVES` under ``name`` (built once per process,
+    so estimators and clones naming it share one compiled evaluator)."""
+    OBJECTIVES[name] = Objective(builder(), similarity, name, min_regions, min_time, min_size,
+                                 needs)
+
+
+_FC = "an FC correlation needs 3 off-diagonal values, and 3 time points to correlate"
+_FCD = ("FCD windows of 30 samples, 5 apart: 3 regions for the windows' FCs to correlate, "
+        "3 windows (30 + 2 x 5 samples) for the FCD matrices to correlate")
+_FCD_DIST = ("FCD windows of 30 samples, 5 apart: 3 regions for the windows' FCs to correlate, "
+             "2 windows (30 + 5 samples) for an FCD value")
+
+_register("timeseries_rmse", timeseries_rmse)
+_register("mse", mse)
+_register("fc_corr", lambda: fc_corr(as_loss=True), similarity=True, min_regions=3,
+          min_time=3, needs=_FC)
+_register("fc_rmse", fc_rmse, min_regions=2, min_time=3,
+          needs="an FC has off-diagonal values from 2 regions")
+_register("cosine_sim", lambda: cosine_sim(as_loss=True), similarity=True, min_size=2,
+          needs="the cosine of two single values is their sign")
+_register("fcd", lambda: fcd(as_loss=True), similarity=True, min_regions=3, min_time=40,
+          needs=_FCD)
+_register("fcd_ks", fcd_ks, min_regions=3, min_time=35, needs=_FCD_DIST)
+_register("fcd_wasserstein", fcd_wasserstein, min_regions=3, min_time=35, needs=_FCD_DIST)
+_register("psd_corr", lambda: psd_corr(as_loss=True), similarity=True, min_time=32,
+          needs="Welch segments of n_time // 8 >= 4 samples, for 3 frequencies")
+_register("std_rmse", std_rmse, min_time=2, needs="a standard deviation needs 2 time points")
 
 
 def resolve_objective(objective):
@@ -163,7 +212,7 @@ def resolve_objective(objective):
                 f"Unknown objective {objective!r}; choose one of {sorted(OBJECTIVES)} "
                 "or pass a callable objective(prediction, target) -> scalar."
             )
-        return _named(objective)
+        return OBJECTIVES[objective]
     if callable(objective):
         return _callable(objective)
     raise TypeError(
@@ -171,12 +220,10 @@ def resolve_objective(objective):
     )
 
 
-_CALLABLES = {}
+_CALLABLES = LRU("callable_objectives", 64)
 
 
 def _callable(fn):
-    # One Objective per callable, so its evaluator is cached by identity.
-    obj = _CALLABLES.get(id(fn))
-    if obj is None or obj.loss is not fn:
-        obj = _CALLABLES[id(fn)] = Objective(fn, False, getattr(fn, "__name__", "custom"))
-    return obj
+    # One Objective per callable (the function is the key), so clones that
+    # share a callable objective share one compiled evaluator.
+    return _CALLABLES.get(fn, lambda: Objective(fn, False, getattr(fn, "__name__", "custom")))

@@ -12,18 +12,20 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import brainunit as u
+import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import BACKENDS, SETTINGS_TYPES
 from ._objectives import OBJECTIVES, Objective
-from ._simulation import COUPLINGS, OBSERVATIONS
+from ._network import COUPLINGS
+from ._observations import OBSERVATIONS
 from ._uncertainty import UNCERTAINTY
 
 __all__ = ["Param", "COMMON", "NETWORK", "RESERVED", "READOUTS", "common_constraints",
            "parameters_doc", "FITTED_ATTRIBUTES"]
 
 READOUTS = ("mean", "std", "amplitude", "last")
-_MS = [Interval(Real, 0, None, closed="neither"), u.Quantity]
+_MS = [Interval(Real, 0, np.inf, closed="neither"), u.Quantity]  # finite, > 0
 
 
 @dataclass(frozen=True)
@@ -133,13 +135,14 @@ COMMON = (
         ``'SLSQP'``, ``'trust-constr'``, ``'COBYLA'`` or ``'COBYQA'``; any
         other backend raises."""),
     Param("dt", "0.1", _MS, """    dt : float or Quantity, default=0.1
-        Integration step in ms."""),
+        Integration step in ms (a finer default where the model needs it at
+        brainmass's parameters: 0.01 for Lorenz)."""),
     Param("sample_dt", "None", [*_MS, None], """    sample_dt : float, Quantity or None, default=None
         Sampling interval of the recordings in ms (e.g. a BOLD TR); at least
         ``dt`` (a non-multiple keeps the step nearest each sample). ``None``:
         every step is a sample. The simulated length follows from the
         target's ``n_time``."""),
-    Param("transient", "0.0", [Interval(Real, 0, None, closed="left"), u.Quantity],
+    Param("transient", "0.0", [Interval(Real, 0, np.inf, closed="left"), u.Quantity],
           """    transient : float or Quantity, default=0.0
         Simulated time (ms) discarded before the recording starts."""),
     Param("duration", "100.0", _MS, """    duration : float or Quantity, default=100.0
@@ -157,7 +160,7 @@ COMMON = (
           """    readout : {'mean', 'std', 'amplitude', 'last'} or callable, default='mean'
         Per-region summary of a driven trajectory compared with a readout
         ``y``; a callable maps ``(n_time, n_regions)`` to ``(n_regions,)``."""),
-    Param("noise_sigma", "0.0", [Interval(Real, 0, None, closed="left"), "array-like"],
+    Param("noise_sigma", "0.0", [Interval(Real, 0, np.inf, closed="left"), "array-like"],
           """    noise_sigma : float or array of shape (n_regions,), default=0.0
         White-noise level of the model's noise inputs (input units per
         sqrt(ms)), global or per region; 0 simulates without noise."""),

@@ -173,6 +173,7 @@ def _fixed(model, n_regions, names, maps):
             raise ValueError(f"parameter {name!r} is not finite: {value!r}.")
         fixed[name] = jnp.asarray(arr, jnp.float32)
     for state, value in (p["initial_state"] or {}).items():
+        value = as_magnitude(value, monitor_unit(model.key, state), f"initial_state[{state!r}]")
         arr = np.asarray(value, dtype=float)
         if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions) or not np.all(
                 np.isfinite(arr)):
@@ -338,7 +339,7 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     layout, maps = _layout(model, names, lo, hi, sim.n_regions)
     config = EvalConfig(sim, mode, objective, layout.static, int(n_outputs),
                         p["readout"] if mode == "readout" else "mean")
-    if target_shape is not None and hasattr(objective, "validate"):
+    if target_shape is not None:
         pred_shape = (sim.n_out, sim.n_regions) if mode == "target" else target_shape
         objective.validate(pred_shape, target_shape)
     return FitPlan(config, layout, _fixed(model, sim.n_regions, names, maps), backend, settings,

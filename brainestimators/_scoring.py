@@ -16,12 +16,13 @@ import joblib
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from ._cache import LRU, register
 from ._objectives import OBJECTIVES, resolve_objective
 
 __all__ = ["ObjectiveScorer", "make_objective_scorer", "get_scorer", "get_scorers"]
 
-_PREDICTIONS = weakref.WeakKeyDictionary()
-_ROW_LOSS = {}
+_PREDICTIONS = register("scorer_predictions", weakref.WeakKeyDictionary())
+_ROW_LOSS = LRU("scorer_row_losses", 64)
 
 
 def _state_key(est, X):
@@ -41,10 +42,7 @@ def cached_predict(est, X):
 
 
 def _row_loss(objective):
-    fn = _ROW_LOSS.get(id(objective))
-    if fn is None or fn[0] is not objective:
-        fn = _ROW_LOSS[id(objective)] = (objective, jax.jit(jax.vmap(objective.loss)))
-    return fn[1]
+    return _ROW_LOSS.get(objective, lambda: jax.jit(jax.vmap(objective.loss)))
 
 
 class ObjectiveScorer:
@@ -89,11 +87,13 @@ class ObjectiveScorer:
         pred = np.asarray(cached_predict(final, Xt), dtype=np.float64)
         target = np.asarray(Xt if mode == "target" else y, dtype=np.float64)
         if mode == "readout":
+            self.objective.validate(target.shape, target.shape)
             loss = float(self.objective.loss(jnp.asarray(pred.reshape(target.shape)),
                                              jnp.asarray(target)))
         else:
             if target.ndim == 2:
                 target, pred = target[:, :, None], pred.reshape(target.shape + (1,))
+            self.objective.validate(target.shape[1:], target.shape[1:])
             loss = float(jnp.mean(_row_loss(self.objective)(jnp.asarray(pred), jnp.asarray(target))))
         return float(self.objective.score(loss)) if np.isfinite(loss) else -np.inf
 

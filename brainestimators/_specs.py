@@ -16,10 +16,36 @@ import numpy as np
 
 from ._cache import memoize
 
-__all__ = ["ModelSpec", "MODEL_SPECS", "get_spec", "model_parameters", "brainmass_name"]
+__all__ = ["ModelSpec", "TimeScale", "MODEL_SPECS", "get_spec", "model_parameters",
+           "brainmass_name"]
 
 # Constructor arguments that are not model parameters.
 _NOT_PARAMETERS = {"in_size", "method", "conn", "fr_scale"}
+
+
+@dataclass(frozen=True)
+class TimeScale:
+    """The fastest time constant of a model family, from its parameter values.
+
+    Parameters
+    ----------
+    formula : str
+        How it is computed, for messages (e.g. ``'1/max(|a|, |w|)'``).
+    fn : callable
+        ``fn(params) -> ms``, ``params`` a dict of parameter magnitudes in
+        brainmass's default units (scalars or one value per region).
+    """
+
+    formula: str
+    fn: object
+
+    def __call__(self, params):
+        return float(np.min(self.fn({k: np.abs(np.asarray(v, float)) for k, v in params.items()})))
+
+
+def _rates(*names):
+    # the inverse of the largest rate (per ms) among ``names``
+    return lambda p: 1.0 / np.maximum(np.max([np.max(p[n]) for n in names]), 1e-12)
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +68,17 @@ class ModelSpec:
         Default fitted parameters and their boxes (in brainmass units).
     description : str
         One line for the docstring.
+    builtin_network : bool
+        The brainmass class couples its own nodes (``conn=``).
+    couple : tuple or None
+        Coupled ``(state, update keyword)`` pairs (``None``: the monitor into
+        the drive; ``()``: no coupling variable).
+    dt : float
+        The default integration step (ms) of its regressor: 0.1, or finer
+        where the model's equations need it at brainmass's defaults.
+    time_scale : TimeScale or None
+        Fastest time constant (ms) from the parameter values; ``None`` where
+        it has no simple closed form.
     """
 
     name: str
@@ -55,6 +92,11 @@ class ModelSpec:
     # Coupled (state, update keyword) pairs; None: the monitor into the drive,
     # () : no coupling variable.
     couple: tuple = None
+    # The fastest time constant (ms) from the parameter values, or None when
+    # it has no simple closed form; Euler needs about ten steps per it. The
+    # cost guard suggests ``dt = time_scale / 10`` from it.
+    time_scale: TimeScale = None
+    dt: float = 0.1
 
     @property
     def couplings(self):
@@ -70,41 +112,49 @@ MODEL_SPECS = {
     "Hopf": ModelSpec(
         "HopfStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
         {"a": (-1.0, 1.0)}, "supercritical Hopf normal form (Stuart-Landau with saturation beta)",
-        couple=(("x", "x_inp"), ("y", "y_inp"))),
+        couple=(("x", "x_inp"), ("y", "y_inp")),
+        time_scale=TimeScale("1/max(|a|, |w|)", _rates("a", "w"))),
     "StuartLandau": ModelSpec(
         "StuartLandauStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
-        {"a": (-1.0, 1.0)}, "Stuart-Landau oscillator", couple=(("x", "x_inp"), ("y", "y_inp"))),
+        {"a": (-1.0, 1.0)}, "Stuart-Landau oscillator", couple=(("x", "x_inp"), ("y", "y_inp")),
+        time_scale=TimeScale("1/max(|a|, |w|)", _rates("a", "w"))),
     "VanDerPol": ModelSpec(
         "VanDerPolStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
-        {"mu": (0.1, 5.0)}, "Van der Pol relaxation oscillator"),
+        {"mu": (0.1, 5.0)}, "Van der Pol relaxation oscillator",
+        time_scale=TimeScale("1/max(1, |mu|)", lambda p: 1.0 / np.maximum(1.0, p["mu"]))),
     "FitzHughNagumo": ModelSpec(
         "FitzHughNagumoStep", "V", "V_inp", _ONE, (("noise_V", _ONE), ("noise_w", _ONE)),
         {"delta": (-1.0, 1.0)}, "FitzHugh-Nagumo excitable population"),
     "ThresholdLinear": ModelSpec(
         "ThresholdLinearStep", "E", "E_inp", _ONE, (("noise_E", _ONE), ("noise_I", _ONE)),
-        {"beta_E": (0.01, 0.5)}, "threshold-linear excitatory-inhibitory rate model"),
+        {"beta_E": (0.01, 0.5)}, "threshold-linear excitatory-inhibitory rate model",
+        time_scale=TimeScale("min(tau_E, tau_I)", lambda p: 1e3 * np.minimum(p["tau_E"], p["tau_I"]))),
     "Generic2dOscillator": ModelSpec(
         "Generic2dOscillatorStep", "V", "V_inp", _ONE, (("noise_V", _ONE), ("noise_W", _ONE)),
         {"a": (-5.0, 5.0)}, "generic two-dimensional oscillator (TVB)"),
     "Linear": ModelSpec(
         "LinearStep", "x", "x_inp", _ONE, (("noise_x", _ONE),),
-        {"gamma": (-20.0, -0.1)}, "linear (Ornstein-Uhlenbeck) rate model"),
+        {"gamma": (-20.0, -0.1)}, "linear (Ornstein-Uhlenbeck) rate model",
+        time_scale=TimeScale("1/|gamma|", _rates("gamma"))),
     "WilsonCowan": ModelSpec(
         "WilsonCowanStep", "rE", "rE_inp", _ONE, (("noise_E", _ONE), ("noise_I", _ONE)),
-        {"wEE": (5.0, 20.0)}, "Wilson-Cowan excitatory-inhibitory rate model"),
+        {"wEE": (5.0, 20.0)}, "Wilson-Cowan excitatory-inhibitory rate model",
+        time_scale=TimeScale("min(tau_E, tau_I)", lambda p: np.minimum(p["tau_E"], p["tau_I"]))),
     "JansenRit": ModelSpec(
         "JansenRitStep", "eeg", "E_inp", u.Hz, (("noise_E", u.Hz),),
         {"C": (50.0, 250.0)}, "Jansen-Rit cortical column (EEG proxy E - I)",
-        couple=()),
+        couple=(), time_scale=TimeScale("1/max(be, bi)", lambda p: 1e3 / np.maximum(p["be"], p["bi"]))),
     "WongWang": ModelSpec(
         "WongWangStep", "S1", "coherence", _ONE, (),
         {"J_N11": (0.1, 0.5)}, "Wong-Wang two-population decision model"),
     "WongWangExcInh": ModelSpec(
         "WongWangExcInhStep", "S_e", "coupling", _ONE, (("noise_e", _ONE), ("noise_i", _ONE)),
-        {"J_N": (0.05, 0.5)}, "reduced Wong-Wang excitatory-inhibitory model (Deco 2014)"),
+        {"J_N": (0.05, 0.5)}, "reduced Wong-Wang excitatory-inhibitory model (Deco 2014)",
+        time_scale=TimeScale("min(tau_e, tau_i)", lambda p: np.minimum(p["tau_e"], p["tau_i"]))),
     "MontbrioPazoRoxin": ModelSpec(
         "MontbrioPazoRoxinStep", "r", "r_inp", u.Hz, (("noise_r", u.Hz), ("noise_v", _ONE)),
-        {"eta": (-10.0, 5.0)}, "Montbrio-Pazo-Roxin next-generation mean field (QIF)"),
+        {"eta": (-10.0, 5.0)}, "Montbrio-Pazo-Roxin next-generation mean field (QIF)",
+        time_scale=TimeScale("tau", lambda p: p["tau"])),
     "CoombesByrne": ModelSpec(
         "CoombesByrneStep", "r", "v_inp", _ONE, (("noise_r", _ONE), ("noise_v", _ONE)),
         {"eta": (-5.0, 5.0)}, "Coombes-Byrne next-generation mean field with synapses"),
@@ -120,7 +170,9 @@ MODEL_SPECS = {
         builtin_network=True),
     "Lorenz": ModelSpec(
         "LorenzStep", "x", "x_inp", _ONE, (("noise_x", _ONE),),
-        {"rho": (0.0, 50.0)}, "Lorenz chaotic system"),
+        {"rho": (0.0, 50.0)}, "Lorenz chaotic system",
+        # at dt = 0.1 x passes 1e4 in 12 steps and overflows by step 15
+        dt=0.01),
 }
 
 

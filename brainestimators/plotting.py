@@ -6,6 +6,8 @@ matplotlib object it drew on, so figures compose and save as usual.
 
 import numpy as np
 
+from ._metrics import functional_connectivity, matrix_correlation
+
 __all__ = ["plot_loss_curves", "plot_fc_comparison", "plot_cv_scores", "plot_profile"]
 
 
@@ -70,7 +72,7 @@ def _fc(m):
     if m.ndim == 2 and m.shape[0] == m.shape[1]:
         return m
     if m.ndim == 2:
-        return np.corrcoef(m.T)
+        return np.asarray(functional_connectivity(m), dtype=float)
     raise ValueError(f"Expected an FC matrix or a (n_time, n_regions) recording, got {m.shape}.")
 
 
@@ -107,8 +109,7 @@ def plot_fc_comparison(empirical, simulated, ax=None, vmin=-0.2, vmax=0.8, cmap=
     if A.shape != B.shape:
         raise ValueError(f"FC shapes differ: {A.shape} vs {B.shape}.")
     axes = _axes(ax, ncols=2, figsize=(9, 3.8))
-    iu = np.triu_indices(A.shape[0], 1)
-    r = np.corrcoef(A[iu], B[iu])[0, 1]
+    r = float(matrix_correlation(A, B))
     for a, M, title in ((axes[0], A, "empirical FC"), (axes[1], B, f"simulated FC (r = {r:.2f})")):
         M = M.copy()
         np.fill_diagonal(M, np.nan)

@@ -3,23 +3,30 @@
 Each works row by row (a row is one recording), so it is stateless across
 samples and safe inside cross-validation: standardisation, band-pass
 filtering, and functional-connectivity (FC) / FC-dynamics (FCD) features.
+Parameters are validated by scikit-learn (``_parameter_constraints``), in
+``fit`` and, since fitting is optional, in ``transform``.
 """
 
-import numbers
+from functools import partial
+from numbers import Integral, Real
 
-import braintools
 import jax
 import jax.numpy as jnp
 import numpy as np
 import scipy.signal
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
+
+from ._metrics import fcd_matrix, functional_connectivity, n_windows, upper_triangle
 
 __all__ = ["RecordingScaler", "BandPassFilter", "FunctionalConnectivity", "FCDFeatures"]
 
 
 class _RecordingTransformer(TransformerMixin, BaseEstimator):
     """Shared validation: 3-D recordings (2-D read as one region each)."""
+
+    _parameter_constraints: dict = {}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -39,6 +46,13 @@ class _RecordingTransformer(TransformerMixin, BaseEstimator):
             )
         return X, flat
 
+    def _check_transform(self, X):
+        # ``transform`` works without ``fit`` (requires_fit=False), so it
+        # validates the parameters too.
+        self._validate_params()
+        return self._check(X, reset=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check X and remember its shape; no statistics are learned.
 
@@ -54,11 +68,11 @@ class _RecordingTransformer(TransformerMixin, BaseEstimator):
         self : object
         """
         self._check(X, reset=True)
-        self._validate_params()
+        self._check_settings()
         return self
 
-    def _validate_params(self):
-        pass
+    def _check_settings(self):
+        """Checks across parameters (each parameter alone is validated by sklearn)."""
 
 
 class RecordingScaler(_RecordingTransformer):
@@ -82,6 +96,8 @@ class RecordingScaler(_RecordingTransformer):
     True
     """
 
+    _parameter_constraints: dict = {"with_mean": ["boolean"], "with_std": ["boolean"]}
+
     def __init__(self, with_mean=True, with_std=True):
         self.with_mean = with_mean
         self.with_std = with_std
@@ -97,7 +113,7 @@ class RecordingScaler(_RecordingTransformer):
         -------
         ndarray of float64
         """
-        Xv, flat = self._check(X, reset=False)
+        Xv, flat = self._check_transform(X)
         out = Xv.copy()
         if self.with_mean:
             out -= out.mean(axis=1, keepdims=True)
@@ -132,6 +148,13 @@ class BandPassFilter(_RecordingTransformer):
     True
     """
 
+    _parameter_constraints: dict = {
+        "low": [Interval(Real, 0, None, closed="neither"), None],
+        "high": [Interval(Real, 0, None, closed="neither"), None],
+        "sample_dt": [Interval(Real, 0, None, closed="neither")],
+        "order": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, low=0.01, high=0.1, sample_dt=720.0, order=2):
         self.low = low
         self.high = high
@@ -139,8 +162,6 @@ class BandPassFilter(_RecordingTransformer):
         self.order = order
 
     def _sos(self):
-        if not isinstance(self.sample_dt, numbers.Real) or self.sample_dt <= 0:
-            raise ValueError(f"sample_dt must be a positive number of ms, got {self.sample_dt!r}.")
         nyq = 0.5 * 1000.0 / self.sample_dt
         low, high = self.low, self.high
         for name, f in (("low", low), ("high", high)):
@@ -156,7 +177,7 @@ class BandPassFilter(_RecordingTransformer):
             return scipy.signal.butter(self.order, low, "highpass", fs=2 * nyq, output="sos")
         return scipy.signal.butter(self.order, [low, high], "bandpass", fs=2 * nyq, output="sos")
 
-    def _validate_params(self):
+    def _check_settings(self):
         self._sos()
 
     def transform(self, X):
@@ -170,20 +191,18 @@ class BandPassFilter(_RecordingTransformer):
         -------
         ndarray of float64
         """
-        Xv, flat = self._check(X, reset=False)
+        Xv, flat = self._check_transform(X)
         sos = self._sos()
         padlen = min(3 * (2 * len(sos) + 1), Xv.shape[1] - 1)
         out = scipy.signal.sosfiltfilt(sos, Xv, axis=1, padlen=max(padlen, 0))
         return out[:, :, 0] if flat else out
 
 
-def _upper(M):
-    iu = np.triu_indices(M.shape[-1], 1)
-    return M[..., iu[0], iu[1]]
-
-
 class FunctionalConnectivity(_RecordingTransformer):
     """Functional connectivity (Pearson correlation between regions) per recording.
+
+    A constant region has zero correlation with every other region (and 1 on
+    the diagonal).
 
     Parameters
     ----------
@@ -202,6 +221,8 @@ class FunctionalConnectivity(_RecordingTransformer):
     (3, 10)
     """
 
+    _parameter_constraints: dict = {"vectorize": ["boolean"], "fisher_z": ["boolean"]}
+
     def __init__(self, vectorize=True, fisher_z=False):
         self.vectorize = vectorize
         self.fisher_z = fisher_z
@@ -217,13 +238,11 @@ class FunctionalConnectivity(_RecordingTransformer):
         -------
         ndarray of float64
         """
-        Xv, _ = self._check(X, reset=False)
-        fc = np.asarray(jax.vmap(braintools.metric.functional_connectivity)(jnp.asarray(Xv)),
-                        dtype=np.float64)
-        fc = np.nan_to_num(fc)
+        Xv, _ = self._check_transform(X)
+        fc = np.asarray(functional_connectivity(jnp.asarray(Xv, jnp.float32)), dtype=np.float64)
         if self.fisher_z:
             fc = np.arctanh(np.clip(fc, -0.999999, 0.999999))
-        return _upper(fc) if self.vectorize else fc
+        return np.asarray(upper_triangle(fc)) if self.vectorize else fc
 
 
 class FCDFeatures(_RecordingTransformer):
@@ -258,15 +277,18 @@ class FCDFeatures(_RecordingTransformer):
         tags.input_tags.two_d_array = False
         return tags
 
+    _parameter_constraints: dict = {
+        "window_size": [Interval(Integral, 2, None, closed="left")],
+        "step_size": [Interval(Integral, 1, None, closed="left")],
+        "output": [StrOptions({"histogram", "matrix"})],
+        "n_bins": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, window_size=30, step_size=5, output="histogram", n_bins=20):
         self.window_size = window_size
         self.step_size = step_size
         self.output = output
         self.n_bins = n_bins
-
-    def _validate_params(self):
-        if self.output not in ("histogram", "matrix"):
-            raise ValueError(f"output must be 'histogram' or 'matrix', got {self.output!r}.")
 
     def transform(self, X):
         """FCD features of each recording.
@@ -278,17 +300,39 @@ class FCDFeatures(_RecordingTransformer):
         Returns
         -------
         ndarray of float64
+            ``(n_samples, n_bins)`` histograms or ``(n_samples, n_windows,
+            n_windows)`` matrices.
+
+        Raises
+        ------
+        ValueError
+            With fewer than 3 regions (the windows' FCs then have fewer than
+            3 values, and every FCD value is the same), or with fewer windows
+            than the output needs: 1 for ``'matrix'``, 2 for ``'histogram'``
+            (the distribution of no values is undefined).
         """
-        self._validate_params()
-        Xv, _ = self._check(X, reset=False)
-        if Xv.shape[2] < 2:
-            raise ValueError(f"FCD needs at least 2 regions, got {Xv.shape[2]}.")
-        if Xv.shape[1] < self.window_size:
-            raise ValueError(f"recordings have {Xv.shape[1]} samples, fewer than window_size={self.window_size}.")
-        fcd = np.stack([np.asarray(braintools.metric.functional_connectivity_dynamics(
-            jnp.asarray(x), self.window_size, self.step_size)) for x in Xv]).astype(np.float64)
-        fcd = np.nan_to_num(fcd)
+        Xv, _ = self._check_transform(X)
+        n_time, n_regions = Xv.shape[1:]
+        if n_regions < 3:
+            raise ValueError(
+                "FCD needs at least 3 regions: the FC of fewer has fewer than 3 "
+                f"off-diagonal values to correlate between windows; got {n_regions}."
+            )
+        need = 2 if self.output == "histogram" else 1
+        count = n_windows(n_time, self.window_size, self.step_size)
+        if count < need:
+            fewest = self.window_size + (need - 1) * self.step_size
+            raise ValueError(
+                f"FCDFeatures(window_size={self.window_size}, step_size={self.step_size}) "
+                f"makes {count} window(s) of a {n_time}-sample recording; output="
+                f"{self.output!r} needs {need} ({fewest} samples). Use a smaller window_size "
+                "or step_size" + (", or output='matrix'" if need == 2 else "") + "."
+            )
+        fcd = jax.vmap(partial(fcd_matrix, window_size=self.window_size,
+                               step_size=self.step_size))(jnp.asarray(Xv, jnp.float32))
+        fcd = np.asarray(fcd, dtype=np.float64)
         if self.output == "matrix":
             return fcd
         edges = np.linspace(-1.0, 1.0, self.n_bins + 1)
-        return np.stack([np.histogram(_upper(m), bins=edges, density=True)[0] for m in fcd])
+        values = np.clip(np.asarray(upper_triangle(fcd)), -1.0, 1.0)
+        return np.stack([np.histogram(v, bins=edges, density=True)[0] for v in values])

@@ -226,12 +226,16 @@ DATA_DOCS = {
         "reference (:class:`NeuralMassRegressor` is not included)."
     ),
     "brainestimators.OBJECTIVES": (
-        "The named objectives, ``{name: (builder, similarity)}``: ``builder()`` "
-        "returns a loss ``loss(prediction, target) -> scalar`` and "
-        "``similarity`` says whether the score is ``1 - loss`` (``True``, a "
-        "similarity) or ``-loss`` (a distance). Any name can be passed as "
-        "``objective=``: "
-        + ", ".join(f"``'{k}'``" for k in sorted(getattr(brainestimators, "OBJECTIVES", {})))
+        "The named objectives, ``{name: Objective}``: each carries its loss "
+        "``loss(prediction, target) -> scalar``, its score sign (a similarity "
+        "scores ``1 - loss``, a distance ``-loss``) and the fewest regions and "
+        "time points with which data can move it (checked by "
+        ":meth:`Objective.validate` before a fit compiles). Any name can be "
+        "passed as ``objective=``: "
+        + ", ".join(
+            f"``'{k}'`` ({'similarity' if o.similarity else 'distance'}, "
+            f"{o.min_regions}+ regions, {o.min_time}+ time points)"
+            for k, o in sorted(getattr(brainestimators, "OBJECTIVES", {}).items()))
         + "."
     ),
 }

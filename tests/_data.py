@@ -1,5 +1,7 @@
 """Small synthetic targets shared by the tests."""
 
+import numpy as np
+
 from brainestimators import HopfRegressor
 from brainestimators.datasets import make_recordings
 
@@ -8,3 +10,11 @@ def hopf_recordings(a=0.8, n_samples=3, n_time=200, n_regions=2, noise=0.0, seed
     """Recordings of a Hopf model at a known ``a`` (w = 0.3, kicked off x = 0.5)."""
     truth = HopfRegressor(a=a, w=0.3, initial_state={"x": 0.5}, noise_sigma=noise)
     return make_recordings(truth, n_samples, n_time, n_regions, random_state=seed)
+
+
+def fc_corr_numpy(pred, target):
+    """Each row's FC correlation (upper triangles, numpy), averaged: the fc_corr score."""
+    iu = np.triu_indices(target.shape[2], 1)
+    return float(np.mean([
+        np.corrcoef(np.corrcoef(p.T)[iu], np.corrcoef(t.T)[iu])[0, 1]
+        for p, t in zip(pred, target)]))

@@ -10,7 +10,7 @@ import pytest
 
 import brainestimators as be
 
-from _data import hopf_recordings
+from _data import fc_corr_numpy, hopf_recordings
 
 NOISY = dict(w=0.3, initial_state={"x": 0.5}, noise_sigma=0.02, bounds={"a": (0.2, 1.5)},
              objective="fc_corr")
@@ -65,14 +65,16 @@ def test_fit_x_is_the_target_and_predict_matches_its_shape(X):
     assert est.fit_mode_ == "target"
     assert est.predict(X).shape == X.shape and est.predict(X).dtype == np.float64
     # one region: (n_samples, n_time)
-    est1 = be.HopfRegressor(**NOISY, max_iter=2, random_state=0).fit(X[:, :, 0])
+    est1 = be.HopfRegressor(**{**NOISY, "objective": "std_rmse"}, max_iter=2,
+                           random_state=0).fit(X[:, :, 0])
     assert est1.predict(X[:, :, 0]).shape == X[:, :, 0].shape
 
 
 def test_score_is_the_objective_with_greater_is_better(X):
     good = be.HopfRegressor(**NOISY, a=0.8, max_iter=1, random_state=0,
                             init={"a": 0.8}).fit(X)
-    assert -1.0 <= good.score(X) <= 1.0  # fc_corr score is the correlation itself
+    # the fc_corr score is the FC correlation itself, row by row
+    assert good.score(X) == pytest.approx(fc_corr_numpy(good.predict(X), X), abs=1e-4)  # float32
     rmse = be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, bounds={"a": (0.2, 1.5)},
                             max_iter=1)
     clean = hopf_recordings(a=0.8, n_samples=1, n_time=80, n_regions=1)
@@ -134,21 +136,19 @@ def test_callback_stops_and_keeps_the_best(X):
     assert est.best_loss_ == min(seen)
 
 
-def test_n_iter_no_change_stops_a_converged_search():
-    clean = hopf_recordings(a=0.8, n_samples=1, n_time=60, n_regions=1)
-    est = be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, bounds={"a": (0.2, 1.5)},
-                           backend="nevergrad", max_iter=200, n_iter_no_change=5, tol=1e-3,
-                           random_state=0).fit(clean)
-    assert est.n_iter_ < 200
-
-
 def test_braintools_and_optax_optimizers_are_accepted(X):
     import braintools
     import optax
 
-    for opt in (braintools.optim.Adam(lr=0.1), optax.sgd(0.05), "adam"):
-        est = be.HopfRegressor(**NOISY, optimizer=opt, max_iter=2, random_state=0).fit(X)
-        assert np.isfinite(est.best_loss_)
+    # each runs the same steps as the equivalent Optax(...) settings
+    for opt, same in ((braintools.optim.Adam(lr=0.1), be.Optax("adam", 0.1)),
+                      (optax.sgd(0.05), be.Optax("sgd", 0.05)),
+                      ("adam", be.Optax("adam", 0.05))):
+        got = be.HopfRegressor(**NOISY, optimizer=opt, max_iter=3, random_state=0).fit(X)
+        ref = be.HopfRegressor(**NOISY, optimizer=same, max_iter=3, random_state=0).fit(X)
+        # float32: injected hyperparameters and a plain transform round differently
+        assert got.history_ == pytest.approx(ref.history_, rel=1e-4), opt
+        assert len(set(got.history_)) == 3  # the steps moved a
 
 
 def test_optimizer_settings_are_nested_parameters():
@@ -159,17 +159,21 @@ def test_optimizer_settings_are_nested_parameters():
 
 
 def test_coupled_network_with_connectivity():
+    # A kicked, noise-free 4-region network at k = 0.3, fitted from k = 0.8:
+    # gradient steps through the coupling recover k.
     rng = np.random.default_rng(0)
     C = rng.uniform(0, 1, (4, 4))
     np.fill_diagonal(C, 0)
-    truth = be.HopfRegressor(a=-0.05, w=0.3, noise_sigma=0.05, connectivity=C, k=0.3)
+    init = {"x": np.array([0.5, -0.3, 0.8, 0.1]), "y": np.array([0.0, 0.4, -0.2, 0.3])}
+    common = dict(a=-0.05, w=0.3, connectivity=C, initial_state=init)
     from brainestimators.datasets import make_recordings
 
-    X = make_recordings(truth, n_samples=2, n_time=100, random_state=0)
-    est = be.HopfRegressor(a=-0.05, w=0.3, noise_sigma=0.05, connectivity=C,
-                           bounds={"k": (0.0, 1.0)}, objective="fc_corr", max_iter=3,
-                           random_state=0).fit(X)
-    assert 0.0 <= est.best_params_["k"] <= 1.0 and est.predict(X).shape == X.shape
+    X = make_recordings(be.HopfRegressor(k=0.3, **common), n_samples=1, n_time=100)
+    est = be.HopfRegressor(bounds={"k": (0.0, 1.0)}, init={"k": 0.8},
+                           optimizer=be.Optax("adam", 0.2), max_iter=20, random_state=0,
+                           **common).fit(X)
+    assert est.best_params_["k"] == pytest.approx(0.3, rel=0.02)
+    assert est.predict(X).shape == X.shape
 
 
 def test_fitting_the_noise_level_switches_the_noise_on():
@@ -208,10 +212,19 @@ def test_conduction_delays_from_distance_and_speed():
     plain = make_recordings(be.HopfRegressor(**common), 1, 200, random_state=0)
     delayed = make_recordings(be.HopfRegressor(distance=D, speed=2.0, **common), 1, 200,
                               random_state=0)
-    zero = make_recordings(be.HopfRegressor(distance=0 * D, speed=2.0, **common), 1, 200,
-                           random_state=0)
     assert not np.allclose(plain, delayed)
-    np.testing.assert_array_equal(plain, zero)
+    # only the delay in whole steps counts: the same ratio, a length that rounds
+    # to the same 20 steps, and Quantities (m/s = mm/ms) give the same run
+    import brainunit as u
+
+    for distance, speed in ((2 * D, 4.0), (D + 0.2, 2.0), (D * u.mm, 2.0 * u.meter / u.second)):
+        same = make_recordings(be.HopfRegressor(distance=distance, speed=speed, **common), 1,
+                               200, random_state=0)
+        np.testing.assert_array_equal(same, delayed)
+    # ... and one step more is another run (zero distance: tests/test_physics.py)
+    longer = make_recordings(be.HopfRegressor(distance=D + 1.0, speed=2.0, **common), 1, 200,
+                             random_state=0)
+    assert not np.allclose(longer, delayed)
     with pytest.raises(ValueError, match="speed must be a positive"):
         be.HopfRegressor(distance=D, bounds={"a": (-1, 0)}, **{k: v for k, v in common.items()
                                                                 if k != "a"}).fit(plain)

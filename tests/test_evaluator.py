@@ -42,7 +42,7 @@ def test_other_objective_or_shape_is_a_new_configuration():
     X = hopf_recordings(n_samples=2, n_time=40)
     _est().fit(X)
     n = be.cache_info()["evaluators"]
-    _est(objective="fc_corr").fit(X)
+    _est(objective="fc_rmse").fit(X)
     assert be.cache_info()["evaluators"] == n + 1
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import (
     GridSearchCV,
     GroupKFold,
@@ -13,7 +14,7 @@ from sklearn.model_selection import (
 
 import brainestimators as be
 
-from _data import hopf_recordings
+from _data import fc_corr_numpy, hopf_recordings
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +33,13 @@ def _est(**kw):
 
 def test_cross_val_score_across_subjects(cohort):
     X, _ = cohort
-    scores = cross_val_score(_est(objective="fc_corr"), X, cv=KFold(5))
-    assert scores.shape == (5,) and np.all(scores <= 1.0)
+    est, cv = _est(objective="fc_corr"), KFold(5)
+    scores = cross_val_score(est, X, cv=cv)
+    # each fold's score is the held-out FC correlation of that fold's fit (fits
+    # are deterministic, so a refit of the fold reproduces it)
+    want = [fc_corr_numpy(clone(est).fit(X[train]).predict(X[test]), X[test])
+            for train, test in cv.split(X)]
+    np.testing.assert_allclose(scores, want, atol=1e-4)  # float32 simulation
 
 
 def test_group_splitters_keep_sessions_of_a_subject_together(cohort):
@@ -41,9 +47,18 @@ def test_group_splitters_keep_sessions_of_a_subject_together(cohort):
     for cv in (GroupKFold(n_splits=5), LeaveOneGroupOut()):
         res = cross_validate(_est(), X, groups=groups, cv=cv,
                              scoring=be.get_scorers("timeseries_rmse", "fc_corr"),
-                             return_estimator=True)
-        assert len(res["test_fc_corr"]) == 5
-        assert all(e.n_features_in_ == X.shape[1] for e in res["estimator"])
+                             return_estimator=True, return_indices=True)
+        tests = res["indices"]["test"]
+        assert len(tests) == 5
+        # every test fold is both sessions of one subject, never seen in training
+        for train, test in zip(res["indices"]["train"], tests):
+            assert len(set(groups[test])) == 1 and len(test) == 2
+            assert not set(groups[train]) & set(groups[test])
+        assert sorted(np.concatenate(tests).tolist()) == list(range(len(X)))
+        # ... and each score is that fold's own held-out FC correlation
+        for est, test, score in zip(res["estimator"], tests, res["test_fc_corr"]):
+            assert score == pytest.approx(fc_corr_numpy(est.predict(X[test]), X[test]),
+                                          abs=1e-4)
 
 
 def test_grid_search_over_model_parameter_backend_and_optimizer_settings(cohort):
@@ -58,8 +73,10 @@ def test_grid_search_over_model_parameter_backend_and_optimizer_settings(cohort)
     ]
     gs = GridSearchCV(_est(), grid, cv=KFold(2), scoring=be.get_scorer("timeseries_rmse"))
     gs.fit(X[:4])
-    assert len(gs.cv_results_["params"]) == 7
-    assert np.all(np.isfinite(gs.cv_results_["mean_test_score"]))
+    res = gs.cv_results_
+    assert len(res["params"]) == 7 and np.all(np.isfinite(res["mean_test_score"]))
+    assert gs.best_index_ == np.argmax(res["mean_test_score"])
+    # (that the learning rate reaches the fit: tests/test_equivalence.py)
 
 
 def test_grid_search_4_candidates_5_folds_compiles_a_bounded_number_of_times(cohort):

@@ -29,6 +29,8 @@ def cohort():
 OBJECTIVE = objectives.combine((1.0, objectives.fc_rmse()), (1.0, be.std_rmse()))
 
 
+# about 80 s for the four on 2 cores: slow, run by CI as a step of its own
+@pytest.mark.slow
 @pytest.mark.parametrize("backend,optimizer,max_iter", [
     ("grad", be.Optax("adam", 0.2), 60),
     # nevergrad's DE is 5 % off after 30 generations of 8 and converged by 60

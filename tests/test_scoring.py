@@ -87,11 +87,17 @@ def test_multi_metric_scoring_simulates_once_per_fold(X, monkeypatch):
 def test_grid_search_refit_on_a_named_metric(X):
     est = be.HopfRegressor(w=0.3, initial_state={"x": 0.5}, noise_sigma=0.05,
                            bounds={"a": (0.2, 1.5)}, max_iter=2, random_state=0)
-    gs = GridSearchCV(est, {"w": [0.2, 0.3]}, cv=KFold(2),
-                      scoring=be.get_scorers("fc_corr", "timeseries_rmse"), refit="fc_corr")
+    gs = GridSearchCV(est, {"w": [0.2, 0.3, 0.4]}, cv=KFold(2),
+                      scoring=be.get_scorers("fc_corr", "timeseries_rmse"),
+                      refit="timeseries_rmse")
     gs.fit(X)
-    assert gs.best_params_["w"] in (0.2, 0.3) and hasattr(gs.best_estimator_, "best_params_")
-    assert np.all(np.isfinite(gs.cv_results_["mean_test_timeseries_rmse"]))
+    res = gs.cv_results_
+    # refit follows the named metric (not the first one) ...
+    assert gs.best_index_ == np.argmax(res["mean_test_timeseries_rmse"])
+    assert res["rank_test_timeseries_rmse"][gs.best_index_] == 1
+    # ... which finds the data's own frequency (a wrong w drifts out of phase)
+    assert gs.best_params_ == {"w": 0.3}
+    assert gs.best_estimator_.w == 0.3 and gs.best_estimator_.n_features_in_ == X.shape[1]
 
 
 def test_diverged_prediction_scores_minus_inf():

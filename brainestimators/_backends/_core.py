@@ -64,6 +64,9 @@ class Backend:
     plateau_converges : bool
         Whether a ``n_iter_no_change`` stop is the backend's own convergence
         test (a loss plateau for gradient descent).
+    candidates : callable
+        ``(settings, n_params) -> int``: parameter sets evaluated in one call
+        (for the cost guard).
     """
 
     name: str
@@ -77,6 +80,7 @@ class Backend:
     coerce: object = None
     extra: str = None
     plateau_converges: bool = False
+    candidates: object = lambda settings, n_params: 1
 
     def resolve(self, optimizer):
         """The validated settings object for an ``optimizer=`` value."""
@@ -220,19 +224,25 @@ class FitProgress:
     history: tuple
 
 
-def population_converged(losses, tol):
-    """scipy's differential-evolution test: ``std(losses) <= tol * |mean(losses)|`` per row.
+def population_converged(thetas, losses, lo, hi, tol):
+    """Has each row's generation collapsed? Per row, over its candidates.
 
-    Rows whose population has a diverged member, and populations of one, are
-    not converged.
+    Either the candidates agree in loss, ``std <= tol * |mean|`` (scipy's
+    differential-evolution test), or they lie within ``tol`` of each other in
+    box-scaled coordinates (their standard deviation over each parameter's box
+    width), the test that still holds when the losses approach zero. Rows with
+    a diverged candidate, and populations of one, are not converged.
     """
-    losses = np.asarray(losses, float)
+    thetas, losses = np.asarray(thetas, float), np.asarray(losses, float)
     if losses.shape[-1] < 2:
         return np.zeros(losses.shape[:-1], bool)
     finite = np.all(np.isfinite(losses), axis=-1)
+    width = np.where(np.isfinite(hi - lo), hi - lo, np.maximum(1.0, np.abs(lo) + np.abs(hi)))
+    width = np.where(np.isfinite(width), width, 1.0)
     with np.errstate(invalid="ignore"):
-        spread = np.std(losses, axis=-1) <= tol * np.abs(np.mean(losses, axis=-1))
-    return finite & spread
+        agree = np.std(losses, axis=-1) <= tol * np.abs(np.mean(losses, axis=-1))
+        spread = np.max(np.std(thetas, axis=-2) / width, axis=-1) <= tol
+    return finite & (agree | spread)
 
 
 @dataclass

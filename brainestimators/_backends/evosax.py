@@ -115,8 +115,11 @@ def _program(ev, settings, n_params, chunk, keyed):
         return theta, jnp.where(jnp.isfinite(loss), loss, jnp.inf)
 
     def start(u0, lo, hi, fixed, drive, target, key, algo_key, row_fixed):
+        # the start is evaluated first (a search never ends worse than where it
+        # began): a distribution's mean, or the first member of a population
         if not population_based:
-            return algo.init(algo_key, u0, params), jnp.zeros((0, n_params)), jnp.zeros(0)
+            theta, loss = evaluate(u0[None], lo, hi, fixed, drive, target, key, row_fixed)
+            return algo.init(algo_key, u0, params), theta, loss
         pop = jax.random.uniform(algo_key, (C, n_params)).at[0].set(u0)
         theta, loss = evaluate(pop, lo, hi, fixed, drive, target, key, row_fixed)
         state = algo.init(algo_key, pop, jnp.minimum(loss, _DIVERGED), params)
@@ -159,8 +162,7 @@ def run(problem, settings, tracker):
     args = (lo, hi, problem.fixed, problem.drive, problem.target, problem.key, algo_key,
             problem.row_fixed)
     state, theta0, loss0 = start(u0, *args)
-    if theta0.shape[1]:
-        tracker.record(np.asarray(theta0), np.asarray(loss0, dtype=float))
+    tracker.record(np.asarray(theta0), np.asarray(loss0, dtype=float))
     gen = 0
     while tracker.running():
         state, (thetas, losses) = run_chunk(state, gen, *args)
@@ -170,7 +172,8 @@ def run(problem, settings, tracker):
                 break
             active = tracker.active.copy()
             tracker.record(thetas[:, g], losses[:, g])
-            tracker.end_iteration(converged=population_converged(losses[active, g], tracker.tol))
+            tracker.end_iteration(converged=population_converged(
+                thetas[active, g], losses[active, g], problem.lo, problem.hi, tracker.tol))
         gen += chunk
 
 
@@ -180,4 +183,5 @@ BACKEND = Backend(
             "compiled and vmapped over subjects (optional extra ``evosax``)",
     max_iter="generations of ``popsize`` candidates",
     extra="evosax",
+    candidates=lambda s, n_params: s.popsize,
 )

@@ -16,6 +16,7 @@ from ._core import Backend, Settings
 __all__ = ["Optax", "BACKEND", "TRANSFORM_TYPES"]
 
 _UPDATES = LRU("optax_updates", 32)
+PLATEAU = 10  # steps without improving the best loss by tol: converged (as MLPRegressor)
 
 #: ``optimizer=`` values taken as they are: an optax transform, a braintools optimizer.
 TRANSFORM_TYPES = (optax.GradientTransformation, braintools.optim.OptaxOptimizer)
@@ -147,20 +148,29 @@ def run(problem, settings, tracker):
     z = to_z(jnp.asarray(problem.x0, jnp.float32), lo, hi)
     # the state holds this fit's hyperparameters: built from this fit's settings
     state = jax.vmap(settings.build().init)(z)
+    trail = []  # the best loss of every row after each step
     while tracker.running():
         theta = np.asarray(to_box(z, lo, hi), dtype=float)
         v, g = problem.value_and_grad_z(z)
         g_np = np.asarray(g)
-        ok = np.isfinite(v) & np.all(np.isfinite(g_np), axis=1)
+        # a gradient whose square overflows float32 (an optimizer's second moment
+        # would be inf, freezing the row) counts as diverged too
+        with np.errstate(over="ignore"):
+            ok = np.isfinite(v) & np.all(np.isfinite(np.square(g_np, dtype=np.float32)), axis=1)
         tracker.record(theta[:, None], v[:, None])
-        # a diverged row steps halfway back to its best point (to the box centre,
-        # z = 0, while it has none)
+        # a diverged row (loss or gradient not finite) steps halfway back to its
+        # best point, or to the box centre (z = 0) when it has none or is there
         z_best = to_z(jnp.asarray(tracker.best_theta, jnp.float32), lo, hi)
-        z_best = jnp.where(jnp.asarray(tracker.found)[:, None], z_best, 0.0)
+        away = jnp.any(jnp.abs(z_best - z) > 1e-6, axis=1, keepdims=True)
+        z_best = jnp.where(jnp.asarray(tracker.found)[:, None] & away, z_best, 0.0)
         z, state = update(jnp.where(jnp.asarray(ok)[:, None], g, 0.0), state, z,
                           jnp.asarray(ok), 0.5 * (z + z_best))
+        # converged: a vanishing gradient, or a plateau of the best loss
+        # (improved by less than tol over the last PLATEAU steps)
         gnorm = np.max(np.abs(np.where(ok[:, None], g_np, np.inf)), axis=1)
-        tracker.end_iteration(converged=(gnorm < tracker.tol)[tracker.active])
+        trail.append(tracker.best_loss.copy())
+        flat = (trail[-PLATEAU - 1] - trail[-1] < tracker.tol) if len(trail) > PLATEAU else False
+        tracker.end_iteration(converged=((gnorm < tracker.tol) | flat)[tracker.active])
 
 
 BACKEND = Backend(

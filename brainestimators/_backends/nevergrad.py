@@ -84,7 +84,11 @@ def run(problem, settings, tracker):
         param = ng.p.Array(init=np.clip(x, problem.lo, problem.hi), lower=problem.lo,
                            upper=problem.hi)
         param.random_state.seed(seed)
-        optims.append(make_optimizer(settings, param, tracker.max_iter * settings.n_sample))
+        optim = make_optimizer(settings, param, tracker.max_iter * settings.n_sample)
+        # the start (init, warm start) is the first candidate: a search never
+        # ends worse than where it began
+        optim.suggest(np.clip(x, problem.lo, problem.hi))
+        optims.append(optim)
     n = settings.n_sample
     while tracker.running():
         active = tracker.active.copy()
@@ -97,11 +101,13 @@ def run(problem, settings, tracker):
             if row is not None:
                 for c, v in zip(row, row_losses):
                     o.tell(c, float(v) if np.isfinite(v) else 1e300)
-        tracker.end_iteration(converged=population_converged(losses[active], tracker.tol))
+        tracker.end_iteration(converged=population_converged(
+            thetas[active], losses[active], problem.lo, problem.hi, tracker.tol))
 
 
 BACKEND = Backend(
     name="nevergrad", settings=Nevergrad, run=run,
     summary="nevergrad ask/tell, each generation of ``n_sample`` candidates in one vmapped call",
     max_iter="generations of ``n_sample`` candidates",
+    candidates=lambda s, n_params: s.n_sample,
 )

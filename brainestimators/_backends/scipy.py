@@ -83,7 +83,8 @@ def _fit_de(problem, settings, tracker, r):
 
     def callback(intermediate_result):
         tracker.end_iteration(rows=r, converged=population_converged(
-            intermediate_result.population_energies[None], tracker.tol))
+            intermediate_result.population[None], intermediate_result.population_energies[None],
+            problem.lo, problem.hi, tracker.tol))
         return not tracker.running(r)
 
     res = scipy.optimize.differential_evolution(
@@ -142,4 +143,5 @@ BACKEND = Backend(
     gradient=lambda s: s.method in GRADIENT_METHODS,
     finite_bounds=lambda s: s.is_de,
     constraints=lambda s: s.method in CONSTRAINED_METHODS,
+    candidates=lambda s, n_params: s.popsize * max(1, n_params) if s.is_de else 1,
 )

@@ -1,0 +1,53 @@
+"""The main job (``python -m brainestimators``) end to end, at minimal size."""
+
+import json
+import math
+
+import pytest
+
+# The CLI's entry point: the one private name the tests call.
+from brainestimators._main import main
+
+
+def _folds(out):
+    with open(out / "loso.json") as f:
+        result = json.load(f)
+    return result, result["folds"]
+
+
+NUMBERS = ("G (1/s)", "a (1/s)", "fc_corr", "fcd_ks", "sc_baseline", "ceiling", "train_loss",
+           "seconds")
+
+
+def test_regional_model_on_the_synthetic_cohort(tmp_path, capsys):
+    # the default model: a coupling gain and a bifurcation parameter per region
+    # (2 x 20 on the synthetic cohort), one gradient step per fold
+    assert main(["--data", "synthetic", "--max-iter", "1", "--trials", "1", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    result, folds = _folds(tmp_path)
+    assert result["model"] == "regional" and result["data"].startswith("synthetic")
+    assert len(folds) == 6  # leave-one-subject-out over the 6 synthetic subjects
+    assert [f["subject"] for f in folds] == [f"sub-{i:02d}" for i in range(6)]
+    for fold in folds:
+        for name in NUMBERS:
+            assert isinstance(fold[name], float) and math.isfinite(fold[name]), (name, fold)
+        for name in ("fc_corr", "sc_baseline", "ceiling"):
+            assert -1.0 <= fold[name] <= 1.0
+        assert 0.0 <= fold["fcd_ks"] <= 1.0
+        # the fitted gain stays in its box, (0, 8e-3) per ms = (0, 8) per s
+        assert 0.0 <= fold["G (1/s)"] <= 8.0
+    assert (tmp_path / "loso_fc.png").stat().st_size > 0
+    printed = capsys.readouterr().out
+    assert "Leave-one-subject-out on synthetic" in printed and "mean" in printed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["grad", "nevergrad", "scipy"])
+def test_global_model_on_each_backend(tmp_path, backend):
+    assert main(["--data", "synthetic", "--model", "global", "--backend", backend,
+                 "--max-iter", "1", "--n-sample", "2", "--trials", "1", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    result, folds = _folds(tmp_path)
+    assert result["backend"] == backend and len(folds) == 6
+    for fold in folds:
+        assert all(math.isfinite(fold[name]) for name in NUMBERS), fold
