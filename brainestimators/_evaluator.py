@@ -146,12 +146,12 @@ class Evaluator:
     def _value_and_grad(self, f, z):
         """Value and gradient of ``f`` at ``z``: forward mode for a few parameters.
 
-        Reverse mode through the simulation's loop stores every step and,
-        vmapped over rows, ran 2.5x slower than forward mode with one tangent
-        per parameter (a 1-region Hopf, 5200 steps, 2 parameters: 8 rows
-        53 ms vs 22 ms, 32 rows 76 ms vs 30 ms; one row 2.7 vs 2.1 ms); the
-        cost of forward mode grows with the parameters, so many parameters
-        take reverse mode.
+        Reverse mode through the simulation's loop stores (or recomputes)
+        every block, and vmapped over rows it ran 4-6x slower than forward
+        mode with one tangent per parameter (a 1-region Hopf, 5200 steps, 2
+        parameters: one row 3.8 ms vs 1.0 ms, 8 rows 22 vs 4.7 ms, 32 rows 41
+        vs 7.3 ms); forward mode's cost grows with the parameters, so many
+        parameters take reverse mode.
         """
         n = z.shape[0]
         if n > _FORWARD_MAX:
