@@ -8,12 +8,13 @@ reporting its uncertainty (``uncertainty='sandwich'``) and whether the data
 identify the parameter (``identifiability_``).
 
 ``psd_corr`` compares the *shape* of the spectra. ``Ae`` mostly sets the
-*amplitude* of the rhythm, so that loss barely moves with it: the fit lands
-well below the truth, its profile is nearly flat, and ``identifiability_``
-flags it. Adding an amplitude term (the squared log-ratio of the standard
-deviations) lets the data pin ``Ae`` down: the same data now give an
-interval around the truth, and nothing is flagged. See
-:ref:`uncertainty` for what the intervals mean.
+*amplitude* of the rhythm, so that loss barely moves with it (across the
+whole box it changes by less than its own noise): the fitted value means
+little, its interval fills the box (the warning says so), its profile is
+nearly flat, and ``identifiability_`` flags it. Adding an amplitude term
+(the squared log-ratio of the standard deviations) lets the data pin ``Ae``
+down: the same data now give a narrow interval around the truth, and
+nothing is flagged. See :ref:`uncertainty` for what the intervals mean.
 """
 
 # %%
