@@ -20,6 +20,7 @@ from ._models import __all__ as _model_all
 from ._objectives import OBJECTIVES, Objective, mse, psd_corr, std_rmse
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._simulation import KeyedWhiteNoise
+from ._uncertainty import profile_loss
 
 __version__ = "0.2.0"
 
@@ -54,6 +55,7 @@ __all__ = [
     "get_scorer",
     "get_scorers",
     "KeyedWhiteNoise",
+    "profile_loss",
     "cache_info",
     "clear_cache",
     "enable_compilation_cache",

@@ -7,7 +7,6 @@ predictions and draws) and :mod:`._uncertainty`.
 """
 
 import numbers
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -16,15 +15,19 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._fit import RowFits, run_fit
+from ._fit import RowFits, best_row, restarts, run_fit
 from ._params import common_constraints
 from ._plan import Model, connectivity, make_plan, start_point
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._specs import get_spec
+from ._uncertainty import estimate, intervals
 from ._validation import as_magnitude, check_driven, check_recordings
 
 __all__ = ["BaseNeuralMassRegressor"]
+
+_UNCERTAINTY_ATTRIBUTES = ("param_cov_", "param_std_", "identifiability_", "bootstrap_params_",
+                           "_layout")
 
 
 class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
@@ -125,42 +128,69 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """
         model = self._model()
         plan, drive, target, ndim = self._plan(model, X, y, reset=True)
+        if self.uncertainty is not None and plan.config.mode == "readout":
+            raise ValueError(
+                "uncertainty needs a loss per row (sample); a readout target y of shape "
+                f"{target.shape} is compared as a whole. Fit trajectories or recordings.")
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         previous = getattr(self, "best_params_", None) if self.warm_start else None
         x0 = start_point(model, plan, previous)
-        res = run_fit(plan, target[None], None if drive is None else drive[None], seed, x0[None],
-                      max_iter=self.max_iter, tol=self.tol,
-                      n_iter_no_change=self.n_iter_no_change, callback=self.callback,
-                      verbose=self.verbose, label=f"{type(self).__name__} [{self.backend}]")
-        if not res.found[0]:
-            raise ValueError(
-                "Every evaluated candidate diverged (NaN/inf loss): narrow the bounds, "
-                "lower dt or the noise, or check the target's units and scale."
-            )
-        reason = res.reason[0]
-        if reason in ("callback", "interrupted"):
-            warnings.warn(
-                f"Fitting stopped early ({reason}) after {res.n_iter[0]} iterations; "
-                "keeping the best parameters found so far.", RuntimeWarning)
-        if res.flat[0]:
-            warnings.warn(
-                f"The loss took one value ({res.loss[0]:.6g}) at all {len(res.history[0])} "
-                f"evaluated points: the objective {plan.objective.name!r} cannot tell these "
-                "parameters apart on this data, so the fitted values are the start point. "
-                "Use an objective the data can move, more samples or regions, or other "
-                "bounds.", RuntimeWarning)
-        self.best_params_ = plan.layout.unflatten(res.theta[0])
-        self.best_loss_ = float(res.loss[0])
-        self.history_ = [float(v) for v in res.history[0]]
-        self.n_iter_ = int(res.n_iter[0])
-        self.converged_ = bool(res.converged[0])
-        self.stop_reason_ = reason
+        starts, seeds = restarts(x0, plan.layout, self.n_restarts, seed)
+        R = len(starts)
+        fit_kwargs = dict(max_iter=self.max_iter, tol=self.tol,
+                          n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
+                          label=f"{type(self).__name__} [{self.backend}]")
+        res = run_fit(plan, np.broadcast_to(target[None], (R,) + target.shape),
+                      None if drive is None else np.broadcast_to(drive[None], (R,) + drive.shape),
+                      seed, starts, seeds=seeds, callback=self.callback, **fit_kwargs)
+        i = best_row(res, plan.objective.name)
+        layout = plan.layout
+        self.best_params_ = layout.unflatten(res.theta[i])
+        self.best_loss_ = float(res.loss[i])
+        self.history_ = [float(v) for v in res.history[i]]
+        self.n_iter_ = int(res.n_iter[i])
+        self.converged_ = bool(res.converged[i])
+        self.stop_reason_ = res.reason[i]
+        self.restart_losses_ = np.asarray(res.loss, float)
+        self.restart_spread_ = layout.unflatten(np.std(res.theta[res.found], axis=0))
         self.fit_mode_ = plan.config.mode
         self.n_regions_ = int(plan.config.sim.n_regions)
         self.n_outputs_ = int(plan.config.n_outputs)
         self.target_ndim_ = int(ndim)
         self.noise_seed_ = seed
+        for name in _UNCERTAINTY_ATTRIBUTES:  # none from an earlier fit
+            self.__dict__.pop(name, None)
+        if self.uncertainty is not None:
+            fit_kwargs["label"] = f"bootstrap [{self.backend}]"
+            self.__dict__.update(estimate(plan, res.theta[i], target, drive, seed,
+                                          self.uncertainty, self.n_replicates, fit_kwargs))
+            self._layout = layout
         return self
+
+    def conf_int(self, alpha=0.05):
+        """Confidence intervals of the fitted parameters, as in statsmodels.
+
+        Normal intervals ``best +- z(1 - alpha/2) * std`` from ``param_cov_``
+        (sandwich or bootstrap, see ``uncertainty``), clipped to the box; a
+        warning names every interval that reaches a bound. What they mean
+        (and do not) is in :ref:`uncertainty`.
+
+        Parameters
+        ----------
+        alpha : float, default=0.05
+            ``1 - alpha`` is the coverage.
+
+        Returns
+        -------
+        dict
+            ``{name: (low, high)}``; for a per-region parameter ``low`` and
+            ``high`` are lists.
+        """
+        check_is_fitted(self)
+        if not hasattr(self, "param_cov_"):
+            raise ValueError("conf_int needs a fit with uncertainty='sandwich' or 'bootstrap'; "
+                             "this one was fitted with uncertainty=None.")
+        return intervals(self._layout, self.best_params_, self.param_std_, alpha)
 
     def param_names(self, n_regions=None):
         """Names of the fitted coordinates, in ``best_params_``'s flat order.
@@ -190,7 +220,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         The rows are independent problems stacked on one batch axis of the
         compiled evaluator and advanced by the backend together (scipy: one
         after another); row ``i``'s result equals
-        ``clone(est).fit(X[i:i + 1])`` (same seed, same start).
+        ``clone(est).fit(X[i:i + 1])`` (same seed, same start) without
+        ``n_restarts`` and ``uncertainty``, which only :meth:`fit` applies.
 
         Parameters
         ----------

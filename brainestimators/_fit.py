@@ -1,15 +1,16 @@
 """Run a backend on a plan: one loop for single fits and per-row (per-subject) fits."""
 
+import warnings
 from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._backends import Problem, StopFitting, Tracker
+from ._backends import Problem, StopFitting, Tracker, box_points
 from ._cost import check_fit_cost
 
-__all__ = ["FitResult", "RowFits", "run_fit"]
+__all__ = ["FitResult", "RowFits", "run_fit", "restarts", "best_row"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class RowFits:
 
 
 def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=None,
-            callback=None, verbose=0, label="fit"):
+            callback=None, verbose=0, label="fit", keys=None, seeds=None, row_fixed=None):
     """Minimise the plan's loss for every row of ``target`` at once.
 
     Parameters
@@ -64,6 +65,14 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         Seeds the noise key and the backend's sampling, alike for every row,
         so that a row's fit equals fitting that row alone.
     x0 : array of shape (R, P)
+    keys : jax key array of shape (R,) or None
+        One noise key per row instead of ``key(seed)`` for all (the refits of
+        a parametric bootstrap, each replicating the fit's own noise draw).
+    seeds : array of int of shape (R,) or None
+        Per-row seeds of the backend's sampling instead of ``seed`` for all
+        (restarts).
+    row_fixed : dict or None
+        Per-row values (leading axis R) of fixed model parameters (a profile).
     """
     backend, settings = plan.backend, plan.settings
     n_params = plan.layout.size
@@ -74,9 +83,10 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
                    backend.gradient(settings), max_iter, plan.fixed, stacklevel=4)
     problem = Problem(
         plan.evaluator, plan.fixed, None if drive is None else jnp.asarray(drive, jnp.float32),
-        jnp.asarray(target, jnp.float32), jax.random.key(seed), plan.layout.lo_flat,
-        plan.layout.hi_flat, np.asarray(x0, dtype=float), plan.layout, plan.constraints,
-        int(seed))
+        jnp.asarray(target, jnp.float32), jax.random.key(seed) if keys is None else keys,
+        plan.layout.lo_flat, plan.layout.hi_flat, np.asarray(x0, dtype=float), plan.layout,
+        plan.constraints, np.full(len(x0), int(seed)) if seeds is None else np.asarray(seeds),
+        {k: jnp.asarray(v, jnp.float32) for k, v in (row_fixed or {}).items()})
     progress = None
     if verbose:
         from tqdm.auto import tqdm
@@ -103,3 +113,40 @@ def _flat(history):
     """Did the search see one loss value only (nothing it did changed the loss)?"""
     finite = np.asarray([v for v in history if np.isfinite(v)])
     return finite.size > 1 and bool(np.all(finite == finite[0]))
+
+
+def restarts(x0, layout, n, seed):
+    """Starts and sampling seeds of ``n`` restarts: ``x0`` and ``seed`` first, then draws.
+
+    The other starts are uniform in the box and the other seeds random, so
+    that population methods (whose first generation follows the seed, not
+    the start) restart too.
+    """
+    rng = np.random.RandomState(seed)
+    starts = np.vstack([x0[None], box_points(layout.lo_flat, layout.hi_flat, rng, n - 1)])
+    seeds = np.concatenate([[seed], rng.randint(np.iinfo(np.int32).max, size=n - 1)])
+    return starts, seeds
+
+
+def best_row(res, objective="the objective"):
+    """Index of the row of least loss; warns of an early stop or a flat loss there.
+
+    Raises if every candidate of every row diverged.
+    """
+    if not np.any(res.found):
+        raise ValueError(
+            "Every evaluated candidate diverged (NaN/inf loss): narrow the bounds, "
+            "lower dt or the noise, or check the target's units and scale.")
+    i = int(np.argmin(np.where(res.found, res.loss, np.inf)))
+    if res.reason[i] in ("callback", "interrupted"):
+        warnings.warn(
+            f"Fitting stopped early ({res.reason[i]}) after {res.n_iter[i]} iterations; "
+            "keeping the best parameters found so far.", RuntimeWarning, stacklevel=4)
+    if res.flat[i]:
+        warnings.warn(
+            f"The loss took one value ({res.loss[i]:.6g}) at all {len(res.history[i])} "
+            f"evaluated points: the objective {objective!r} cannot tell these parameters "
+            "apart on this data, so the fitted values are the start point. Use an objective "
+            "the data can move, more samples or regions, or other bounds.", RuntimeWarning,
+            stacklevel=4)
+    return i

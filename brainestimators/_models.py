@@ -72,6 +72,9 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -103,6 +106,9 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -186,6 +192,9 @@ class HopfRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -218,6 +227,9 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -282,6 +294,9 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -313,6 +328,9 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -373,6 +391,9 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -403,6 +424,9 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -483,6 +507,9 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -518,6 +545,9 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -590,6 +620,9 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -623,6 +656,9 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -727,6 +763,9 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -768,6 +807,9 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -828,6 +870,9 @@ class LinearRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -858,6 +903,9 @@ class LinearRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -958,6 +1006,9 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -998,6 +1049,9 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -1102,6 +1156,9 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -1143,6 +1200,9 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -1243,6 +1303,9 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -1283,6 +1346,9 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -1415,6 +1481,9 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -1463,6 +1532,9 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -1535,6 +1607,9 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -1568,6 +1643,9 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -1640,6 +1718,9 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -1673,6 +1754,9 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -1857,6 +1941,9 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -1918,6 +2005,9 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -2042,6 +2132,9 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -2088,6 +2181,9 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -2156,6 +2252,9 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -2184,6 +2283,9 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -2248,6 +2350,9 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
+        n_restarts=1,
+        uncertainty=None,
+        n_replicates=32,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -2280,6 +2385,9 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.n_restarts = n_restarts
+        self.uncertainty = uncertainty
+        self.n_replicates = n_replicates
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start

@@ -19,6 +19,7 @@ from ._backends import BACKENDS, SETTINGS_TYPES
 from ._objectives import OBJECTIVES, Objective
 from ._network import COUPLINGS
 from ._observations import OBSERVATIONS
+from ._uncertainty import UNCERTAINTY
 
 __all__ = ["Param", "COMMON", "NETWORK", "RESERVED", "READOUTS", "common_constraints",
            "parameters_doc", "FITTED_ATTRIBUTES"]
@@ -96,6 +97,26 @@ COMMON = (
         Stop after this many iterations without improving the best loss by
         ``tol`` (every backend; per row in per-subject fits); ``None`` runs
         until ``max_iter`` or the backend's own convergence test."""),
+    Param("n_restarts", "1", [Interval(Integral, 1, None, closed="left")],
+          """    n_restarts : int, default=1
+        Independent starts of the search, run as one batch (rows of the
+        compiled evaluator; scipy runs them one after another): the first
+        from ``init``, the others uniform in the box, each with its own
+        sampling seed. The best is kept; ``restart_spread_`` says how far
+        apart the restarts ended."""),
+    Param("uncertainty", "None", [StrOptions(set(UNCERTAINTY)), None],
+          """    uncertainty : {None, 'sandwich', 'bootstrap'}, default=None
+        How the fit estimates the uncertainty of its parameters
+        (``param_cov_``, ``param_std_``, :meth:`conf_int`,
+        ``identifiability_``). ``'sandwich'``: ``H^-1 V H^-1`` from the
+        Hessian of the loss and the spread of the per-row gradients (rows are
+        independent subjects or sessions) plus that of the model's own noise;
+        ``'bootstrap'``: refit ``n_replicates`` cohorts simulated from the
+        fitted model, as one batched fit. See :ref:`uncertainty`."""),
+    Param("n_replicates", "32", [Interval(Integral, 2, None, closed="left")],
+          """    n_replicates : int, default=32
+        Simulated cohorts refitted by ``uncertainty='bootstrap'``, or noise
+        keys over which ``'sandwich'`` measures the model noise's share."""),
     Param("random_state", "None", ["random_state"], """    random_state : int, RandomState instance or None, default=None
         Seeds the noise and the optimizer's sampling."""),
     Param("verbose", "0", ["verbose"], """    verbose : int, default=0
@@ -209,6 +230,32 @@ FITTED_ATTRIBUTES = """
     stop_reason_ : str
         ``'converged'``, ``'max_iter'``, ``'no_change'``
         (``n_iter_no_change``), ``'callback'`` or ``'interrupted'``.
+    restart_losses_ : ndarray of shape (n_restarts,)
+        Best loss of each restart (``inf`` where all diverged).
+    restart_spread_ : dict
+        Standard deviation of the restarts' end points, shaped like
+        ``best_params_`` (zeros for one restart): a spread with equal
+        ``restart_losses_`` means a ridge or several equally good optima.
+    param_cov_ : ndarray of shape (n_params, n_params)
+        With ``uncertainty`` set: covariance of the fitted parameters, in
+        :meth:`param_names` order (NaN where it cannot be estimated).
+    param_std_ : dict
+        With ``uncertainty`` set: standard errors shaped like
+        ``best_params_``.
+    identifiability_ : dict
+        With ``uncertainty`` set: eigen-analysis of the Hessian of the loss
+        in box-scaled coordinates: ``condition_number``, ``eigenvalues``,
+        ``stiffest`` and ``sloppiest`` directions (``{name: weight}``;
+        weights of one sign move together), ``signal_to_noise`` (rise of
+        the loss over one box width along the sloppiest direction, in
+        standard errors of the loss), ``widest_interval`` (95 % width
+        along the least determined direction, fraction of the box),
+        ``flagged`` (condition number > 100, no curvature, a signal to
+        noise < 10 or an interval wider than half the box) and
+        ``reason``.
+    bootstrap_params_ : ndarray of shape (n_replicates, n_params)
+        With ``uncertainty='bootstrap'``: the refitted parameters of each
+        simulated cohort.
     n_features_in_ : int
         ``X.shape[1]`` at fit (``n_time`` of the training recordings, or
         the drive's inputs). In ``fit(X)`` mode, ``predict``, ``score`` and

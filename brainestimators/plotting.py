@@ -8,7 +8,7 @@ import numpy as np
 
 from ._metrics import functional_connectivity, matrix_correlation
 
-__all__ = ["plot_loss_curves", "plot_fc_comparison", "plot_cv_scores"]
+__all__ = ["plot_loss_curves", "plot_fc_comparison", "plot_cv_scores", "plot_profile"]
 
 
 def _axes(ax, ncols=1, figsize=None):
@@ -165,5 +165,64 @@ def plot_cv_scores(scores, sc_baseline=None, ceiling=None, labels=None, ax=None,
                        fontsize=8)
     ax.set_xlabel("held-out fold")
     ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_profile(profile, ax=None, estimator=None, alpha=0.05, truth=None):
+    """A loss profile (:func:`~brainestimators.profile_loss`): loss against the fixed value.
+
+    A flat stretch means the data cannot tell those values apart (the other
+    parameters compensate); a sharp minimum means the parameter is
+    identified.
+
+    Parameters
+    ----------
+    profile : Bunch
+        What :func:`~brainestimators.profile_loss` returned.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure otherwise.
+    estimator : fitted regressor, optional
+        Marks its estimate and, if it was fitted with ``uncertainty``, its
+        ``1 - alpha`` interval (shaded).
+    alpha : float, default=0.05
+        Level of the shaded interval.
+    truth : float, optional
+        A known true value (synthetic data), drawn as a dashed line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklearn.utils import Bunch
+    >>> from brainestimators.plotting import plot_profile
+    >>> prof = Bunch(name="a", grid=np.linspace(0, 1, 5), loss=np.array([4, 1, 0, 1, 4.0]))
+    >>> ax = plot_profile(prof, truth=0.5)
+    """
+    ax = _axes(ax)
+    values, loss = np.asarray(profile.grid, float), np.asarray(profile.loss, float)
+    ok = np.isfinite(loss)
+    ax.plot(values[ok], loss[ok], "o-", label="loss profile")
+    name = profile.name
+    if estimator is not None:
+        best = estimator.best_params_[name]
+        if hasattr(estimator, "param_cov_"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # clipped at a bound: drawn so
+                low, high = estimator.conf_int(alpha)[name]
+            ax.axvspan(low, high, color="C1", alpha=0.2,
+                       label=f"{1 - alpha:.0%} interval ({estimator.uncertainty})")
+        ax.axvline(best, color="C1", label=f"estimate {best:.4g}")
+    if truth is not None:
+        ax.axvline(truth, color="k", ls="--", lw=1, label=f"truth {truth:.4g}")
+    ax.set_xlabel(name)
+    ax.set_ylabel("loss")
     ax.legend(fontsize=8)
     return ax

@@ -5,10 +5,10 @@ parametrisation read :data:`BACKENDS`.
 """
 
 from . import evosax, grad, nevergrad, scipy
-from ._core import Backend, FitProgress, Problem, Settings, StopFitting, Tracker
+from ._core import Backend, FitProgress, Problem, Settings, StopFitting, Tracker, box_points
 
 __all__ = ["BACKENDS", "SETTINGS_TYPES", "Backend", "FitProgress", "Problem", "Settings",
-           "StopFitting", "Tracker", "get_backend"]
+           "StopFitting", "Tracker", "box_points", "get_backend"]
 
 BACKENDS = {b.name: b for b in (
     grad.BACKEND,

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 __all__ = ["Backend", "Settings", "Problem", "Tracker", "FitProgress", "StopFitting",
-           "population_converged"]
+           "population_converged", "box_points"]
 
 
 class StopFitting(Exception):
@@ -120,7 +120,13 @@ class Problem:
     """The compiled evaluator bound to a stack of independent problems (rows).
 
     ``drive`` and ``target`` carry a leading rows axis; ``x0`` is ``(R, P)``.
-    The noise ``key`` is shared by all rows and candidates.
+    The noise ``key`` is one key shared by all rows and candidates (a fit, its
+    restarts, per-subject fits, a profile), or ``R`` keys, one per row (the
+    refits of a parametric bootstrap, each on its own simulated cohort).
+    ``row_fixed`` holds per-row values of fixed parameters (leading axis
+    ``R``; a profile fixes the profiled parameter at one value per row).
+    ``seeds`` seed each row's search (``R`` ints; alike unless the rows are
+    restarts).
     """
 
     evaluator: object
@@ -133,7 +139,12 @@ class Problem:
     x0: np.ndarray
     layout: object
     constraints: tuple = ()
-    seed: int = 0
+    seeds: np.ndarray = None
+    row_fixed: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        seeds = np.zeros(self.n_rows, int) if self.seeds is None else self.seeds
+        object.__setattr__(self, "seeds", np.broadcast_to(np.asarray(seeds, int), (self.n_rows,)))
 
     @property
     def n_rows(self):
@@ -143,17 +154,23 @@ class Problem:
     def n_params(self):
         return self.x0.shape[1]
 
+    @property
+    def keyed(self):
+        """One noise key per row (else one shared key)."""
+        return self.key.ndim > 0
+
     def row(self, r):
         """The one-row problem of row ``r``."""
         return Problem(self.evaluator, self.fixed,
                        None if self.drive is None else self.drive[r:r + 1],
-                       self.target[r:r + 1], self.key, self.lo, self.hi, self.x0[r:r + 1],
-                       self.layout, self.constraints, self.seed)
+                       self.target[r:r + 1], self.key[r:r + 1] if self.keyed else self.key,
+                       self.lo, self.hi, self.x0[r:r + 1], self.layout, self.constraints,
+                       self.seeds[r:r + 1], {k: v[r:r + 1] for k, v in self.row_fixed.items()})
 
     def losses(self, thetas):
         """Losses of ``thetas`` ``(R, C, P)`` as float64 ``(R, C)``; NaN/inf become inf."""
         out = self.evaluator.rows_loss(jnp.asarray(thetas, jnp.float32), self.fixed, self.drive,
-                                       self.target, self.key)
+                                       self.target, self.key, self.row_fixed)
         out = np.asarray(out, dtype=float)
         return np.where(np.isfinite(out), out, np.inf)
 
@@ -161,21 +178,28 @@ class Problem:
         """Loss and gradient in the unconstrained space, ``z`` ``(R, P)``."""
         v, g = self.evaluator.rows_value_and_grad_z(
             z, jnp.asarray(self.lo, jnp.float32), jnp.asarray(self.hi, jnp.float32),
-            self.fixed, self.drive, self.target, self.key)
+            self.fixed, self.drive, self.target, self.key, self.row_fixed)
         return np.asarray(v, dtype=float), g
 
     def value_and_grad(self, theta):
         """Loss and gradient of a one-row problem at ``theta`` ``(P,)`` (the box's own space)."""
+        fixed = {**self.fixed, **{k: v[0] for k, v in self.row_fixed.items()}}
         v, g = self.evaluator.value_and_grad(
-            jnp.asarray(theta, jnp.float32), self.fixed,
-            None if self.drive is None else self.drive[0], self.target[0], self.key)
+            jnp.asarray(theta, jnp.float32), fixed,
+            None if self.drive is None else self.drive[0], self.target[0],
+            self.key[0] if self.keyed else self.key)
         return float(v), np.asarray(g, dtype=float)
 
     def random_points(self, rng, n):
-        """``n`` points drawn uniformly in the box (half-open boxes: a unit-scale span)."""
-        lo = np.where(np.isfinite(self.lo), self.lo, np.where(np.isfinite(self.hi), self.hi - 1, -1))
-        hi = np.where(np.isfinite(self.hi), self.hi, lo + np.maximum(1.0, np.abs(lo)))
-        return rng.uniform(lo, hi, size=(n, len(lo)))
+        """``n`` points drawn uniformly in the box (see :func:`box_points`)."""
+        return box_points(self.lo, self.hi, rng, n)
+
+
+def box_points(lo, hi, rng, n):
+    """``n`` points drawn uniformly in the box ``[lo, hi]`` (half-open: a unit-scale span)."""
+    lo = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi - 1, -1))
+    hi = np.where(np.isfinite(hi), hi, lo + np.maximum(1.0, np.abs(lo)))
+    return rng.uniform(lo, hi, size=(n, len(lo)))
 
 
 @dataclass(frozen=True)

@@ -86,8 +86,11 @@ def _mirror(u):
     return jnp.where(u > 1.0, 2.0 - u, u)
 
 
-def _program(ev, settings, n_params, chunk):
-    """Compiled ``start`` and ``chunk`` functions of one configuration (row-vmapped)."""
+def _program(ev, settings, n_params, chunk, keyed):
+    """Compiled ``start`` and ``chunk`` functions of one configuration (row-vmapped).
+
+    ``keyed``: one noise key per row (else one shared by the rows).
+    """
     from evosax.algorithms.population_based.base import PopulationBasedAlgorithm
 
     algo = _algorithms().algorithms[settings.method](
@@ -106,34 +109,35 @@ def _program(ev, settings, n_params, chunk):
     C = settings.popsize
     candidates = jax.vmap(ev.loss_fn, in_axes=(0, None, None, None, None))
 
-    def evaluate(u, lo, hi, fixed, drive, target, key):
+    def evaluate(u, lo, hi, fixed, drive, target, key, row_fixed):
         theta = lo + u * (hi - lo)
-        loss = candidates(theta, fixed, drive, target, key)
+        loss = candidates(theta, {**fixed, **row_fixed}, drive, target, key)
         return theta, jnp.where(jnp.isfinite(loss), loss, jnp.inf)
 
-    def start(u0, lo, hi, fixed, drive, target, key, algo_key):
+    def start(u0, lo, hi, fixed, drive, target, key, algo_key, row_fixed):
         # the start is evaluated first (a search never ends worse than where it
         # began): a distribution's mean, or the first member of a population
         if not population_based:
-            theta, loss = evaluate(u0[None], lo, hi, fixed, drive, target, key)
+            theta, loss = evaluate(u0[None], lo, hi, fixed, drive, target, key, row_fixed)
             return algo.init(algo_key, u0, params), theta, loss
         pop = jax.random.uniform(algo_key, (C, n_params)).at[0].set(u0)
-        theta, loss = evaluate(pop, lo, hi, fixed, drive, target, key)
+        theta, loss = evaluate(pop, lo, hi, fixed, drive, target, key, row_fixed)
         state = algo.init(algo_key, pop, jnp.minimum(loss, _DIVERGED), params)
         return state, theta, loss
 
-    def run_chunk(state, gen0, lo, hi, fixed, drive, target, key, algo_key):
+    def run_chunk(state, gen0, lo, hi, fixed, drive, target, key, algo_key, row_fixed):
         def generation(state, g):
             k_ask, k_tell = jax.random.split(jax.random.fold_in(algo_key, g))
             u, state = algo.ask(k_ask, state, params)
             u = _mirror(u)
-            theta, loss = evaluate(u, lo, hi, fixed, drive, target, key)
+            theta, loss = evaluate(u, lo, hi, fixed, drive, target, key, row_fixed)
             state, _ = algo.tell(k_tell, u, jnp.minimum(loss, _DIVERGED), state, params)
             return state, (theta, loss)
 
         return jax.lax.scan(generation, state, gen0 + jnp.arange(chunk))
 
-    shared = (None, None, None, 0, 0, None, None)  # lo, hi, fixed, drive, target, key, algo_key
+    # lo, hi, fixed, drive, target, key, algo_key (one per row: restarts differ), row_fixed
+    shared = (None, None, None, 0, 0, 0 if keyed else None, 0, 0)
     return (jax.jit(jax.vmap(start, in_axes=(0,) + shared)),
             jax.jit(jax.vmap(run_chunk, in_axes=(0, None) + shared)))
 
@@ -146,13 +150,17 @@ def run(problem, settings, tracker):
     chunk = min(_CHUNK, tracker.max_iter) if host else tracker.max_iter
     ev = problem.evaluator
     key = (ev.cfg, settings.method, settings.popsize, float(settings.sigma),
-           repr(sorted((settings.options or {}).items())), problem.n_params, chunk)
-    start, run_chunk = _PROGRAMS.get(key, lambda: _program(ev, settings, problem.n_params, chunk))
+           repr(sorted((settings.options or {}).items())), problem.n_params, chunk,
+           problem.keyed)
+    start, run_chunk = _PROGRAMS.get(key, lambda: _program(ev, settings, problem.n_params, chunk,
+                                                           problem.keyed))
     lo = jnp.asarray(problem.lo, jnp.float32)
     hi = jnp.asarray(problem.hi, jnp.float32)
     u0 = jnp.asarray((problem.x0 - problem.lo) / (problem.hi - problem.lo), jnp.float32)
-    algo_key = jax.random.key(problem.seed)  # alike for every row: a row's fit is its own fit
-    args = (lo, hi, problem.fixed, problem.drive, problem.target, problem.key, algo_key)
+    # per-row seeds, alike unless the rows are restarts: a row's fit is its own fit
+    algo_key = jax.vmap(jax.random.key)(jnp.asarray(problem.seeds, jnp.uint32))
+    args = (lo, hi, problem.fixed, problem.drive, problem.target, problem.key, algo_key,
+            problem.row_fixed)
     state, theta0, loss0 = start(u0, *args)
     tracker.record(np.asarray(theta0), np.asarray(loss0, dtype=float))
     gen = 0

@@ -80,10 +80,10 @@ def run(problem, settings, tracker):
     import nevergrad as ng
 
     optims = []
-    for x in problem.x0:  # every row seeded alike: a row's fit equals its own fit
+    for x, seed in zip(problem.x0, problem.seeds):  # rows seeded alike unless restarts
         param = ng.p.Array(init=np.clip(x, problem.lo, problem.hi), lower=problem.lo,
                            upper=problem.hi)
-        param.random_state.seed(problem.seed)
+        param.random_state.seed(seed)
         optim = make_optimizer(settings, param, tracker.max_iter * settings.n_sample)
         # the start (init, warm start) is the first candidate: a search never
         # ends worse than where it began

@@ -90,7 +90,7 @@ def _fit_de(problem, settings, tracker, r):
     res = scipy.optimize.differential_evolution(
         batch, bounds, vectorized=True, updating="deferred", maxiter=tracker.max_iter,
         popsize=settings.popsize, tol=tracker.tol, x0=problem.x0[r],
-        rng=np.random.default_rng(problem.seed), polish=False, callback=callback,
+        rng=np.random.default_rng(problem.seeds[r]), polish=False, callback=callback,
         **(settings.options or {}))
     tracker.finish(r, bool(res.success))
 
@@ -102,7 +102,7 @@ def _fit_local(problem, settings, tracker, r):
     bounds = None if method in _UNBOUNDED_METHODS else [
         (lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None)
         for lo, hi in zip(problem.lo, problem.hi)]
-    rng = np.random.RandomState(problem.seed)
+    rng = np.random.RandomState(problem.seeds[r])
     constraints = _scipy_constraints(problem) if problem.constraints else ()
 
     def value(theta):
