@@ -17,9 +17,12 @@ from ._config import enable_compilation_cache
 from ._embedding import GenerativeEmbedding
 from ._models import *  # noqa: F401,F403
 from ._models import __all__ as _model_all
-from ._objectives import OBJECTIVES, Objective, mse, psd_corr, std_rmse
+from ._objectives import (OBJECTIVES, JointObjective, Objective, mse, psd_corr,
+                          resolve_objective, std_rmse)
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
+from ._maps import MAPS, surrogate_maps
 from ._simulation import KeyedWhiteNoise
+from ._sweeps import MapNullTest, ParetoFront, component_losses, map_null_test, pareto_front
 
 __version__ = "0.2.0"
 
@@ -45,7 +48,9 @@ __all__ = [
     "FitProgress",
     *_SETTINGS,
     "Objective",
+    "JointObjective",
     "OBJECTIVES",
+    "resolve_objective",
     "mse",
     "psd_corr",
     "std_rmse",
@@ -54,6 +59,13 @@ __all__ = [
     "get_scorer",
     "get_scorers",
     "KeyedWhiteNoise",
+    "MAPS",
+    "surrogate_maps",
+    "pareto_front",
+    "ParetoFront",
+    "map_null_test",
+    "MapNullTest",
+    "component_losses",
     "cache_info",
     "clear_cache",
     "enable_compilation_cache",

@@ -17,6 +17,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fit import RowFits, run_fit
+from ._maps import map_labels, resolve_maps, uses_data
 from ._params import common_constraints
 from ._plan import Model, connectivity, make_plan, start_point
 from ._predict import predict as _predict_rows
@@ -84,13 +85,24 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         )
         return check_driven(X, y, warn=reset)
 
-    def _plan(self, model, X, y, *, reset, fitting=True):
-        """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction."""
+    def _plan(self, model, X, y, *, reset, fitting=True, maps=None):
+        """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction.
+
+        ``maps``: the map-based parameters' maps (default: computed from the
+        recordings X for a fit, from the fit for a prediction).
+        """
         if y is None:
             target, ndim = self._recordings(model, X, reset)
+            if maps is None and reset:
+                maps = resolve_maps(model.params["per_region"], connectivity(model.params),
+                                    target, target.shape[2])
             plan = make_plan(model, "target", target.shape[1], target.shape[2],
-                             target_shape=target.shape[1:], fitting=fitting)
+                             target_shape=target.shape[1:], fitting=fitting, maps=maps)
             return plan, None, target, ndim
+        if reset and uses_data(model.params["per_region"]):
+            raise ValueError(
+                "maps computed from recordings (fc_gradient, fc_strength) need fit(X) with "
+                "recordings as the target; with fit(X, y) give the maps as arrays.")
         drive, target = self._driven(model, X, y, reset)
         mode = "trajectory" if target.ndim == 3 else "readout"
         n_time = target.shape[1] if mode == "trajectory" else (
@@ -99,8 +111,16 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         plan = make_plan(model, mode, n_time, drive.shape[-1],
                          drive_kind="const" if drive.ndim == 2 else "series",
                          n_outputs=n_outputs, target_shape=target.shape[1:] if mode ==
-                         "trajectory" else target.shape, fitting=fitting)
+                         "trajectory" else target.shape, fitting=fitting, maps=maps)
         return plan, drive, target, target.ndim
+
+    def _fitted_maps(self, model):
+        """The maps of the fit, as ``make_plan`` takes them."""
+        per_region, fitted = model.params["per_region"], getattr(self, "maps_", None)
+        if not fitted or not isinstance(per_region, dict) or set(fitted) - set(per_region):
+            return None  # no maps (or per_region changed since fit: the plan's check says so)
+        return {name: (np.asarray(m, dtype=float), tuple(map_labels(per_region[name])))
+                for name, m in fitted.items()}
 
     # -- fitting -----------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -149,17 +169,26 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 "parameters apart on this data, so the fitted values are the start point. "
                 "Use an objective the data can move, more samples or regions, or other "
                 "bounds.", RuntimeWarning)
-        self.best_params_ = plan.layout.unflatten(res.theta[0])
-        self.best_loss_ = float(res.loss[0])
-        self.history_ = [float(v) for v in res.history[0]]
-        self.n_iter_ = int(res.n_iter[0])
-        self.converged_ = bool(res.converged[0])
-        self.stop_reason_ = reason
+        return self._store_fit(plan, res, 0, ndim, seed)
+
+    def _store_fit(self, plan, res, r, ndim, seed, maps=None):
+        """Set the fitted attributes from row ``r`` of a :class:`~._fit.FitResult`.
+
+        ``maps``: that row's maps (default: the plan's).
+        """
+        self.best_params_ = plan.layout.unflatten(res.theta[r])
+        self.best_loss_ = float(res.loss[r])
+        self.history_ = [float(v) for v in res.history[r]]
+        self.n_iter_ = int(res.n_iter[r])
+        self.converged_ = bool(res.converged[r])
+        self.stop_reason_ = res.reason[r]
         self.fit_mode_ = plan.config.mode
         self.n_regions_ = int(plan.config.sim.n_regions)
         self.n_outputs_ = int(plan.config.n_outputs)
         self.target_ndim_ = int(ndim)
         self.noise_seed_ = seed
+        self.maps_ = {name: np.asarray(plan.fixed["maps:" + name] if maps is None else maps[name],
+                                       dtype=float) for name in _map_names(plan)}
         return self
 
     def param_names(self, n_regions=None):
@@ -190,7 +219,9 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         The rows are independent problems stacked on one batch axis of the
         compiled evaluator and advanced by the backend together (scipy: one
         after another); row ``i``'s result equals
-        ``clone(est).fit(X[i:i + 1])`` (same seed, same start).
+        ``clone(est).fit(X[i:i + 1])`` (same seed, same start), maps computed
+        from recordings (``'fc_gradient'``) included: row ``i``'s come from
+        ``X[i]`` alone.
 
         Parameters
         ----------
@@ -205,30 +236,41 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         model = self._model()
         X, _ = self._recordings(model, X, reset=False)
-        plan = make_plan(model, "target", X.shape[1], X.shape[2], target_shape=X.shape[1:])
+        # maps computed from recordings: each row's from that row only
+        per_region, conn = model.params["per_region"], connectivity(model.params)
+        rows_maps = [resolve_maps(per_region, conn, X[r:r + 1], X.shape[2])
+                     for r in range(X.shape[0] if uses_data(per_region) else 1)]
+        plan = make_plan(model, "target", X.shape[1], X.shape[2], target_shape=X.shape[1:],
+                         maps=rows_maps[0])
+        row_fixed = {"maps:" + name: np.stack([m[name][0] for m in rows_maps])
+                     for name in rows_maps[0]} if len(rows_maps) > 1 else None
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         x0 = start_point(model, plan)
         res = run_fit(plan, X[:, None], None, seed, np.tile(x0, (X.shape[0], 1)),
                       max_iter=self.max_iter, tol=self.tol,
                       n_iter_no_change=self.n_iter_no_change, callback=self.callback,
-                      verbose=self.verbose, label=f"{type(self).__name__} rows [{self.backend}]")
+                      verbose=self.verbose, label=f"{type(self).__name__} rows [{self.backend}]",
+                      row_fixed=row_fixed)
         bad = np.flatnonzero(~res.found)
         if bad.size:
             raise ValueError(
                 f"Every evaluated candidate diverged (NaN/inf loss) for rows {bad.tolist()}: "
                 "narrow the bounds, lower dt or the noise, or check those recordings' units "
                 "and scale.")
+        maps = {name: np.stack([np.asarray(rows_maps[min(r, len(rows_maps) - 1)][name][0])
+                                for r in range(X.shape[0])]) for name in rows_maps[0]}
         return RowFits(plan.layout.flat_names, np.asarray(res.theta, float),
                        np.asarray(res.loss, float), [plan.layout.unflatten(t) for t in res.theta],
-                       np.asarray(res.converged), np.asarray(res.n_iter), res.history)
+                       np.asarray(res.converged), np.asarray(res.n_iter), res.history, maps)
 
     # -- prediction --------------------------------------------------------
     def _fitted_plan(self, X, y=None):
         """Plan, theta and data for predict / score / simulate."""
         check_is_fitted(self)
         model = self._model()
+        maps = self._fitted_maps(model)
         if self.fit_mode_ == "target":
-            plan, drive, target, _ = self._plan(model, X, None, reset=False)
+            plan, drive, target, _ = self._plan(model, X, None, reset=False, maps=maps)
             if target.shape[2] != self.n_regions_:
                 raise ValueError(
                     f"X has {target.shape[2]} regions; the model was fitted with "
@@ -241,7 +283,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 shape = (X.shape[0],) + ((X.shape[1], n_out) if nd == 3 else (n_out,)
                                          if nd == 2 else ())
                 y = np.zeros(shape)
-            plan, drive, target, _ = self._plan(model, X, y, reset=False)
+            plan, drive, target, _ = self._plan(model, X, y, reset=False, maps=maps)
             if drive.ndim == 3 and drive.shape[-1] not in (1, self.n_regions_):
                 raise ValueError(
                     f"X has {drive.shape[-1]} inputs; the model was fitted with "
@@ -366,3 +408,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             n_regions = 1 if conn is None else conn.shape[0]
         plan = make_plan(model, "target", n_time, n_regions, fitting=False)
         return _sample_rows(plan, jnp.zeros(0, jnp.float32), None, keys)
+
+
+def _map_names(plan):
+    return sorted({e.target for e in plan.layout.entries if e.map_index is not None})

@@ -11,6 +11,11 @@ functions take a leading rows axis, so one backend loop serves both.
 Evaluators are cached by configuration (a value), so clones, CV folds and
 grid-search candidates that differ only in parameter *values* share one
 compilation.
+
+Rows may also differ in traced values: ``row_fixed`` (a dict of arrays with
+a leading rows axis) overrides entries of ``fixed`` row by row, e.g. one
+brain map per row for a null model, or one weighting of a joint objective
+per row for a Pareto sweep.
 """
 
 from dataclasses import dataclass
@@ -20,9 +25,10 @@ import jax.numpy as jnp
 
 from ._cache import LRU, TRACES
 from ._layout import expand
+from ._objectives import JointObjective
 from ._simulation import SimConfig, simulate
 
-__all__ = ["EvalConfig", "Evaluator", "get_evaluator", "box", "unbox"]
+__all__ = ["EvalConfig", "Evaluator", "Prepared", "get_evaluator", "box", "unbox"]
 
 _EVALUATORS = LRU("evaluators", 64)
 
@@ -56,6 +62,26 @@ class EvalConfig:
     fitted: tuple
     n_outputs: int = 1
     readout: object = "mean"
+
+
+@jax.tree_util.register_pytree_node_class
+class Prepared:
+    """Target recordings summarised once by the objective's ``prepare``.
+
+    Passed where the loss takes ``target`` (fit mode ``'target'``): the loss
+    then compares the simulation with the summaries (``compare``) instead of
+    summarising the same recordings again at every step.
+    """
+
+    def __init__(self, features):
+        self.features = features
+
+    def tree_flatten(self):
+        return (self.features,), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(children[0])
 
 
 def _readout(kind, traj):
@@ -105,20 +131,36 @@ class Evaluator:
 
     Shapes: ``theta`` ``(P,)``; ``thetas`` ``(R, C, P)`` (rows x candidates);
     ``z`` ``(R, P)``; ``drive`` / ``target`` carry a leading rows axis ``R``
-    in the ``rows_*`` functions. The noise key is shared by all rows and
-    candidates (common random numbers).
+    in the ``rows_*`` functions, and so do the entries of their optional
+    ``row_fixed`` (which override ``fixed`` row by row). The noise key is
+    shared by all rows and candidates (common random numbers).
     """
 
     def __init__(self, cfg):
         self.cfg = cfg
-        loss, loss_z = self.loss_fn, self.loss_z_fn
+        loss = self.loss_fn
         self.loss = jax.jit(loss)
         self.predict = jax.jit(self.predict_fn)
         self.sample = jax.jit(jax.vmap(self.predict_fn, in_axes=(None, None, None, 0)))
         candidates = jax.vmap(loss, in_axes=(0, None, None, None, None))
-        self.rows_loss = jax.jit(jax.vmap(candidates, in_axes=(0, None, 0, 0, None)))
-        self.rows_value_and_grad_z = jax.jit(jax.vmap(
-            jax.value_and_grad(loss_z), in_axes=(0, None, None, None, 0, 0, None)))
+        value_and_grad_z = jax.value_and_grad(self.loss_z_fn)
+
+        def rows_loss(thetas, fixed, drive, target, key, row_fixed=None):
+            return jax.vmap(lambda th, d, t, rf: candidates(th, {**fixed, **rf}, d, t, key))(
+                thetas, drive, target, row_fixed or {})
+
+        def rows_value_and_grad_z(z, lo, hi, fixed, drive, target, key, row_fixed=None):
+            return jax.vmap(lambda zz, d, t, rf: value_and_grad_z(
+                zz, lo, hi, {**fixed, **rf}, d, t, key))(z, drive, target, row_fixed or {})
+
+        self.rows_loss = jax.jit(rows_loss)
+        self.rows_value_and_grad_z = jax.jit(rows_value_and_grad_z)
+        if cfg.mode == "target" and cfg.objective.prepared:
+            # (R, n_recordings, n_time, n_regions) -> Prepared, once per fit
+            self.prepare_rows = jax.jit(lambda target: Prepared(
+                jax.vmap(jax.vmap(cfg.objective.prepare))(target)))
+        else:
+            self.prepare_rows = None
         # per-sample losses and their gradients (sandwich estimator)
         self.value_and_grad = jax.jit(jax.value_and_grad(loss))
         self.hessian = jax.jit(jax.hessian(loss))
@@ -145,7 +187,21 @@ class Evaluator:
         TRACES["loss"] += 1
         cfg = self.cfg
         obj = cfg.objective.loss
+        if isinstance(cfg.objective, JointObjective):  # weights are traced values
+            weights = fixed["objective:weights"]
+
+            def obj(prediction, target):
+                return cfg.objective.weighted_loss(prediction, target, weights)
         pred = self.predict_fn(theta, fixed, drive, key)
+        if isinstance(target, Prepared):
+            if isinstance(cfg.objective, JointObjective):
+                weights = fixed["objective:weights"]
+
+                def compare(prediction, features):
+                    return cfg.objective._weighted_compare(prediction, features, weights)
+            else:
+                compare = cfg.objective.compare
+            return jnp.mean(jax.vmap(lambda f: compare(pred, f))(target.features))
         if cfg.mode == "target":
             return jnp.mean(jax.vmap(lambda t: obj(pred, t))(target))
         if cfg.mode == "readout":

@@ -42,15 +42,20 @@ class RowFits:
     converged : ndarray of shape (n_rows,)
     n_iter : ndarray of shape (n_rows,)
     history : list of list of float
+    maps : dict
+        ``{name: array (n_rows, n_maps, n_regions)}``: each row's maps of the
+        map-based parameters (computed from that row where they come from
+        recordings).
     """
 
-    def __init__(self, names, theta, loss, params, converged, n_iter, history):
+    def __init__(self, names, theta, loss, params, converged, n_iter, history, maps=None):
         self.names, self.theta, self.loss, self.params = names, theta, loss, params
         self.converged, self.n_iter, self.history = converged, n_iter, history
+        self.maps = maps or {}
 
 
 def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=None,
-            callback=None, verbose=0, label="fit"):
+            callback=None, verbose=0, label="fit", row_fixed=None):
     """Minimise the plan's loss for every row of ``target`` at once.
 
     Parameters
@@ -64,6 +69,10 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         Seeds the noise key and the backend's sampling, alike for every row,
         so that a row's fit equals fitting that row alone.
     x0 : array of shape (R, P)
+    row_fixed : dict or None
+        Traced values that differ between rows, ``{name: array (R, ...)}``,
+        overriding ``plan.fixed[name]`` row by row (one map per row for a
+        null model, one weighting per row for a Pareto sweep).
     """
     backend, settings = plan.backend, plan.settings
     n_params = plan.layout.size
@@ -72,11 +81,21 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
     n_sims = target.shape[0] * (1 if plan.config.mode == "target" else target.shape[1])
     check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
                    backend.gradient(settings), max_iter, plan.fixed, stacklevel=4)
+    row_fixed = {k: jnp.asarray(v, jnp.float32) for k, v in (row_fixed or {}).items()}
+    for k, v in row_fixed.items():
+        if k not in plan.fixed or v.shape != (len(x0),) + tuple(plan.fixed[k].shape):
+            raise ValueError(
+                f"row_fixed[{k!r}] must override a traced value of shape "
+                f"{tuple(plan.fixed[k].shape) if k in plan.fixed else '?'} for each of "
+                f"{len(x0)} rows, got shape {tuple(v.shape)}.")
+    target = jnp.asarray(target, jnp.float32)
+    if plan.evaluator.prepare_rows is not None:  # summarise the targets once, not every step
+        target = plan.evaluator.prepare_rows(target)
     problem = Problem(
         plan.evaluator, plan.fixed, None if drive is None else jnp.asarray(drive, jnp.float32),
-        jnp.asarray(target, jnp.float32), jax.random.key(seed), plan.layout.lo_flat,
+        target, jax.random.key(seed), plan.layout.lo_flat,
         plan.layout.hi_flat, np.asarray(x0, dtype=float), plan.layout, plan.constraints,
-        int(seed))
+        int(seed), row_fixed)
     progress = None
     if verbose:
         from tqdm.auto import tqdm

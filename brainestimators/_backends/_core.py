@@ -11,6 +11,7 @@ interrupted or diverging search still returns its best point.
 
 from dataclasses import dataclass, field
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -120,7 +121,11 @@ class Problem:
     """The compiled evaluator bound to a stack of independent problems (rows).
 
     ``drive`` and ``target`` carry a leading rows axis; ``x0`` is ``(R, P)``.
-    The noise ``key`` is shared by all rows and candidates.
+    ``target`` may be the objective's summaries of the recordings
+    (:class:`~.._evaluator.Prepared`), computed once per fit.
+    The noise ``key`` is shared by all rows and candidates. ``row_fixed``
+    holds traced values that differ between rows (a leading rows axis),
+    overriding ``fixed`` row by row.
     """
 
     evaluator: object
@@ -134,6 +139,7 @@ class Problem:
     layout: object
     constraints: tuple = ()
     seed: int = 0
+    row_fixed: dict = None
 
     @property
     def n_rows(self):
@@ -147,13 +153,18 @@ class Problem:
         """The one-row problem of row ``r``."""
         return Problem(self.evaluator, self.fixed,
                        None if self.drive is None else self.drive[r:r + 1],
-                       self.target[r:r + 1], self.key, self.lo, self.hi, self.x0[r:r + 1],
-                       self.layout, self.constraints, self.seed)
+                       jax.tree_util.tree_map(lambda v: v[r:r + 1], self.target), self.key, self.lo, self.hi, self.x0[r:r + 1],
+                       self.layout, self.constraints, self.seed,
+                       {k: v[r:r + 1] for k, v in (self.row_fixed or {}).items()})
+
+    def fixed_of_row(self, r):
+        """``fixed`` as row ``r`` sees it (its ``row_fixed`` entries applied)."""
+        return {**self.fixed, **{k: v[r] for k, v in (self.row_fixed or {}).items()}}
 
     def losses(self, thetas):
         """Losses of ``thetas`` ``(R, C, P)`` as float64 ``(R, C)``; NaN/inf become inf."""
         out = self.evaluator.rows_loss(jnp.asarray(thetas, jnp.float32), self.fixed, self.drive,
-                                       self.target, self.key)
+                                       self.target, self.key, self.row_fixed or {})
         out = np.asarray(out, dtype=float)
         return np.where(np.isfinite(out), out, np.inf)
 
@@ -161,14 +172,15 @@ class Problem:
         """Loss and gradient in the unconstrained space, ``z`` ``(R, P)``."""
         v, g = self.evaluator.rows_value_and_grad_z(
             z, jnp.asarray(self.lo, jnp.float32), jnp.asarray(self.hi, jnp.float32),
-            self.fixed, self.drive, self.target, self.key)
+            self.fixed, self.drive, self.target, self.key, self.row_fixed or {})
         return np.asarray(v, dtype=float), g
 
     def value_and_grad(self, theta):
         """Loss and gradient of a one-row problem at ``theta`` ``(P,)`` (the box's own space)."""
         v, g = self.evaluator.value_and_grad(
-            jnp.asarray(theta, jnp.float32), self.fixed,
-            None if self.drive is None else self.drive[0], self.target[0], self.key)
+            jnp.asarray(theta, jnp.float32), self.fixed_of_row(0),
+            None if self.drive is None else self.drive[0],
+            jax.tree_util.tree_map(lambda v: v[0], self.target), self.key)
         return float(v), np.asarray(g, dtype=float)
 
     def random_points(self, rng, n):

@@ -106,14 +106,15 @@ def _program(ev, settings, n_params, chunk):
     C = settings.popsize
     candidates = jax.vmap(ev.loss_fn, in_axes=(0, None, None, None, None))
 
-    def evaluate(u, lo, hi, fixed, drive, target, key):
+    def evaluate(u, lo, hi, fixed, drive, target, key):  # fixed: this row's (row_fixed applied)
         theta = lo + u * (hi - lo)
         loss = candidates(theta, fixed, drive, target, key)
         return theta, jnp.where(jnp.isfinite(loss), loss, jnp.inf)
 
-    def start(u0, lo, hi, fixed, drive, target, key, algo_key):
+    def start(u0, lo, hi, fixed, drive, target, key, algo_key, row_fixed):
         # the start is evaluated first (a search never ends worse than where it
         # began): a distribution's mean, or the first member of a population
+        fixed = {**fixed, **row_fixed}
         if not population_based:
             theta, loss = evaluate(u0[None], lo, hi, fixed, drive, target, key)
             return algo.init(algo_key, u0, params), theta, loss
@@ -122,7 +123,9 @@ def _program(ev, settings, n_params, chunk):
         state = algo.init(algo_key, pop, jnp.minimum(loss, _DIVERGED), params)
         return state, theta, loss
 
-    def run_chunk(state, gen0, lo, hi, fixed, drive, target, key, algo_key):
+    def run_chunk(state, gen0, lo, hi, fixed, drive, target, key, algo_key, row_fixed):
+        fixed = {**fixed, **row_fixed}
+
         def generation(state, g):
             k_ask, k_tell = jax.random.split(jax.random.fold_in(algo_key, g))
             u, state = algo.ask(k_ask, state, params)
@@ -133,7 +136,8 @@ def _program(ev, settings, n_params, chunk):
 
         return jax.lax.scan(generation, state, gen0 + jnp.arange(chunk))
 
-    shared = (None, None, None, 0, 0, None, None)  # lo, hi, fixed, drive, target, key, algo_key
+    # lo, hi, fixed, drive, target, key, algo_key, row_fixed
+    shared = (None, None, None, 0, 0, None, None, 0)
     return (jax.jit(jax.vmap(start, in_axes=(0,) + shared)),
             jax.jit(jax.vmap(run_chunk, in_axes=(0, None) + shared)))
 
@@ -152,7 +156,8 @@ def run(problem, settings, tracker):
     hi = jnp.asarray(problem.hi, jnp.float32)
     u0 = jnp.asarray((problem.x0 - problem.lo) / (problem.hi - problem.lo), jnp.float32)
     algo_key = jax.random.key(problem.seed)  # alike for every row: a row's fit is its own fit
-    args = (lo, hi, problem.fixed, problem.drive, problem.target, problem.key, algo_key)
+    args = (lo, hi, problem.fixed, problem.drive, problem.target, problem.key, algo_key,
+            problem.row_fixed or {})
     state, theta0, loss0 = start(u0, *args)
     tracker.record(np.asarray(theta0), np.asarray(loss0, dtype=float))
     gen = 0
