@@ -22,7 +22,8 @@ from ._objectives import (OBJECTIVES, JointObjective, Objective, mse, psd_corr,
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._maps import MAPS, surrogate_maps
 from ._simulation import KeyedWhiteNoise
-from ._sweeps import MapNullTest, ParetoFront, component_losses, map_null_test, pareto_front
+from ._sweeps import (MapNullTest, ParetoFront, component_losses, fit_folds, map_null_test,
+                      pareto_front)
 
 __version__ = "0.2.0"
 
@@ -62,6 +63,7 @@ __all__ = [
     "MAPS",
     "surrogate_maps",
     "pareto_front",
+    "fit_folds",
     "ParetoFront",
     "map_null_test",
     "MapNullTest",

@@ -6,6 +6,7 @@ configuration), :mod:`._fit` (the backend loop), :mod:`._predict` (chunked
 predictions and draws) and :mod:`._uncertainty`.
 """
 
+import dataclasses
 import numbers
 import warnings
 
@@ -17,13 +18,14 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fit import RowFits, run_fit
-from ._maps import map_labels, resolve_maps, uses_data
+from ._maps import derived_names, map_labels, resolve_maps, resolve_values, uses_data
 from ._params import common_constraints
 from ._plan import Model, connectivity, make_plan, start_point
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
+from ._recipes import for_recordings as _for_recordings
 from ._specs import get_spec
-from ._validation import as_magnitude, check_driven, check_recordings
+from ._validation import as_magnitude, as_ms, check_driven, check_recordings
 
 __all__ = ["BaseNeuralMassRegressor"]
 
@@ -39,6 +41,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
     _family = None
     _model_param_names = ()
     _parameter_constraints = common_constraints()
+
+    for_recordings = classmethod(_for_recordings)
 
     # -- the model as values -----------------------------------------------
     def _model_key(self):
@@ -89,20 +93,29 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction.
 
         ``maps``: the map-based parameters' maps (default: computed from the
-        recordings X for a fit, from the fit for a prediction).
+        recordings X for a fit, from the fit for a prediction). Model
+        parameters named after values computed from recordings
+        (``w='peak_frequency'``) come from X for a fit and from
+        ``derived_params_`` for a prediction.
         """
         if y is None:
             target, ndim = self._recordings(model, X, reset)
-            if maps is None and reset:
-                maps = resolve_maps(model.params["per_region"], connectivity(model.params),
-                                    target, target.shape[2])
+            if reset:
+                model = self._with_values(model, target)
+                if maps is None:
+                    maps = resolve_maps(model.params["per_region"], connectivity(model.params),
+                                        target, target.shape[2])
+            else:
+                model = self._with_values(model, None)
             plan = make_plan(model, "target", target.shape[1], target.shape[2],
                              target_shape=target.shape[1:], fitting=fitting, maps=maps)
             return plan, None, target, ndim
-        if reset and uses_data(model.params["per_region"]):
+        if reset and (uses_data(model.params["per_region"]) or derived_names(model.values)):
             raise ValueError(
-                "maps computed from recordings (fc_gradient, fc_strength) need fit(X) with "
-                "recordings as the target; with fit(X, y) give the maps as arrays.")
+                "maps and parameter values computed from recordings (fc_gradient, "
+                "peak_frequency, ...) need fit(X) with recordings as the target; with "
+                "fit(X, y) give them as arrays.")
+        model = self._with_values(model, None)
         drive, target = self._driven(model, X, y, reset)
         mode = "trajectory" if target.ndim == 3 else "readout"
         n_time = target.shape[1] if mode == "trajectory" else (
@@ -113,6 +126,24 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                          n_outputs=n_outputs, target_shape=target.shape[1:] if mode ==
                          "trajectory" else target.shape, fitting=fitting, maps=maps)
         return plan, drive, target, target.ndim
+
+    def _with_values(self, model, X):
+        """``model`` with values computed from recordings filled in: from the
+        training recordings X, else from the fit (``derived_params_``), else
+        zeros (names and shapes only)."""
+        names = derived_names(model.values)
+        if not names:
+            return model
+        if X is None:
+            fitted = getattr(self, "derived_params_", {})
+            if set(names) <= set(fitted):
+                return dataclasses.replace(model, values={**model.values, **{
+                    k: np.asarray(fitted[k], dtype=float) for k in names}})
+        p = model.params
+        sample_dt = as_ms(p["sample_dt"], "sample_dt") or as_ms(p["dt"], "dt")
+        conn = connectivity(p)
+        n = X.shape[2] if X is not None else (1 if conn is None else conn.shape[0])
+        return dataclasses.replace(model, values=resolve_values(model.values, X, sample_dt, n))
 
     def _fitted_maps(self, model):
         """The maps of the fit, as ``make_plan`` takes them."""
@@ -171,11 +202,13 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 "bounds.", RuntimeWarning)
         return self._store_fit(plan, res, 0, ndim, seed)
 
-    def _store_fit(self, plan, res, r, ndim, seed, maps=None):
+    def _store_fit(self, plan, res, r, ndim, seed, row_fixed=None):
         """Set the fitted attributes from row ``r`` of a :class:`~._fit.FitResult`.
 
-        ``maps``: that row's maps (default: the plan's).
+        ``row_fixed``: that row's own traced values (its maps, its computed
+        parameter values), where they differ from ``plan.fixed``.
         """
+        fixed = {**plan.fixed, **(row_fixed or {})}
         self.best_params_ = plan.layout.unflatten(res.theta[r])
         self.best_loss_ = float(res.loss[r])
         self.history_ = [float(v) for v in res.history[r]]
@@ -187,8 +220,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.n_outputs_ = int(plan.config.n_outputs)
         self.target_ndim_ = int(ndim)
         self.noise_seed_ = seed
-        self.maps_ = {name: np.asarray(plan.fixed["maps:" + name] if maps is None else maps[name],
-                                       dtype=float) for name in _map_names(plan)}
+        self.maps_ = {name: np.asarray(fixed["maps:" + name], dtype=float)
+                      for name in _map_names(plan)}
+        self.derived_params_ = {name: np.asarray(fixed[name], dtype=float)
+                                for name in derived_names(self._model_params())}
         return self
 
     def param_names(self, n_regions=None):
@@ -211,6 +246,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if n_regions is None:
             conn = connectivity(model.params)
             n_regions = getattr(self, "n_regions_", None) or (1 if conn is None else conn.shape[0])
+        model = dataclasses.replace(model, values=resolve_values(model.values, None, 1.0,
+                                                                 n_regions))
         return make_plan(model, "target", 1, n_regions).layout.flat_names
 
     def fit_rows(self, X):
@@ -240,10 +277,15 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         per_region, conn = model.params["per_region"], connectivity(model.params)
         rows_maps = [resolve_maps(per_region, conn, X[r:r + 1], X.shape[2])
                      for r in range(X.shape[0] if uses_data(per_region) else 1)]
-        plan = make_plan(model, "target", X.shape[1], X.shape[2], target_shape=X.shape[1:],
-                         maps=rows_maps[0])
+        derived = derived_names(model.values)
+        rows_values = [self._with_values(model, X[r:r + 1]).values
+                       for r in range(X.shape[0] if derived else 1)]
+        plan = make_plan(dataclasses.replace(model, values=rows_values[0]), "target", X.shape[1],
+                         X.shape[2], target_shape=X.shape[1:], maps=rows_maps[0])
         row_fixed = {"maps:" + name: np.stack([m[name][0] for m in rows_maps])
-                     for name in rows_maps[0]} if len(rows_maps) > 1 else None
+                     for name in rows_maps[0]} if len(rows_maps) > 1 else {}
+        if len(rows_values) > 1:
+            row_fixed.update({k: np.stack([v[k] for v in rows_values]) for k in derived})
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         x0 = start_point(model, plan)
         res = run_fit(plan, X[:, None], None, seed, np.tile(x0, (X.shape[0], 1)),
@@ -397,6 +439,11 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
     def _draw(self, keys, X, n_time):
         """Recordings at the constructor values (nothing fitted)."""
         model = self._model()
+        if derived_names(model.values):
+            raise ValueError(
+                f"parameters {derived_names(model.values)} are computed from the recordings "
+                "in fit (e.g. w='peak_frequency'): fit the estimator first, or give them as "
+                "numbers to simulate without fitting.")
         conn = connectivity(model.params)
         if X is not None:
             X = np.asarray(X)

