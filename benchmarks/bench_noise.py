@@ -24,7 +24,6 @@ import time
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 from brainestimators._noise import noise_seed, standard_normals, threefry2x32

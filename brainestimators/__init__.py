@@ -17,10 +17,14 @@ from ._config import enable_compilation_cache
 from ._embedding import GenerativeEmbedding
 from ._models import *  # noqa: F401,F403
 from ._models import __all__ as _model_all
-from ._objectives import OBJECTIVES, Objective, mse, psd_corr, std_rmse
+from ._objectives import (OBJECTIVES, JointObjective, Objective, mse, psd_corr,
+                          resolve_objective, std_rmse)
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
+from ._maps import MAPS, surrogate_maps
 from ._simulation import KeyedWhiteNoise
 from ._uncertainty import profile_loss
+from ._sweeps import (MapNullTest, ParetoFront, component_losses, fit_folds, map_null_test,
+                      pareto_front)
 
 __version__ = "0.2.0"
 
@@ -46,7 +50,9 @@ __all__ = [
     "FitProgress",
     *_SETTINGS,
     "Objective",
+    "JointObjective",
     "OBJECTIVES",
+    "resolve_objective",
     "mse",
     "psd_corr",
     "std_rmse",
@@ -56,6 +62,14 @@ __all__ = [
     "get_scorers",
     "KeyedWhiteNoise",
     "profile_loss",
+    "MAPS",
+    "surrogate_maps",
+    "pareto_front",
+    "fit_folds",
+    "ParetoFront",
+    "map_null_test",
+    "MapNullTest",
+    "component_losses",
     "cache_info",
     "clear_cache",
     "enable_compilation_cache",

@@ -6,6 +6,7 @@ configuration), :mod:`._fit` (the backend loop), :mod:`._predict` (chunked
 predictions and draws) and :mod:`._uncertainty`.
 """
 
+import dataclasses
 import numbers
 
 import jax
@@ -16,13 +17,15 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fit import RowFits, best_row, restarts, run_fit
+from ._maps import derived_names, map_labels, resolve_maps, resolve_values, uses_data
 from ._params import common_constraints
 from ._plan import Model, connectivity, make_plan, start_point
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
+from ._recipes import for_recordings as _for_recordings
 from ._specs import get_spec
 from ._uncertainty import estimate, intervals
-from ._validation import as_magnitude, check_driven, check_recordings
+from ._validation import as_magnitude, as_ms, check_driven, check_recordings
 
 __all__ = ["BaseNeuralMassRegressor"]
 
@@ -41,6 +44,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
     _family = None
     _model_param_names = ()
     _parameter_constraints = common_constraints()
+
+    for_recordings = classmethod(_for_recordings)
 
     # -- the model as values -----------------------------------------------
     def _model_key(self):
@@ -87,13 +92,33 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         )
         return check_driven(X, y, warn=reset)
 
-    def _plan(self, model, X, y, *, reset, fitting=True):
-        """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction."""
+    def _plan(self, model, X, y, *, reset, fitting=True, maps=None):
+        """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction.
+
+        ``maps``: the map-based parameters' maps (default: computed from the
+        recordings X for a fit, from the fit for a prediction). Model
+        parameters named after values computed from recordings
+        (``w='peak_frequency'``) come from X for a fit and from
+        ``derived_params_`` for a prediction.
+        """
         if y is None:
             target, ndim = self._recordings(model, X, reset)
+            if reset:
+                model = self._with_values(model, target)
+                if maps is None:
+                    maps = resolve_maps(model.params["per_region"], connectivity(model.params),
+                                        target, target.shape[2])
+            else:
+                model = self._with_values(model, None)
             plan = make_plan(model, "target", target.shape[1], target.shape[2],
-                             target_shape=target.shape[1:], fitting=fitting)
+                             target_shape=target.shape[1:], fitting=fitting, maps=maps)
             return plan, None, target, ndim
+        if reset and (uses_data(model.params["per_region"]) or derived_names(model.values)):
+            raise ValueError(
+                "maps and parameter values computed from recordings (fc_gradient, "
+                "peak_frequency, ...) need fit(X) with recordings as the target; with "
+                "fit(X, y) give them as arrays.")
+        model = self._with_values(model, None)
         drive, target = self._driven(model, X, y, reset)
         mode = "trajectory" if target.ndim == 3 else "readout"
         n_time = target.shape[1] if mode == "trajectory" else (
@@ -102,8 +127,34 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         plan = make_plan(model, mode, n_time, drive.shape[-1],
                          drive_kind="const" if drive.ndim == 2 else "series",
                          n_outputs=n_outputs, target_shape=target.shape[1:] if mode ==
-                         "trajectory" else target.shape, fitting=fitting)
+                         "trajectory" else target.shape, fitting=fitting, maps=maps)
         return plan, drive, target, target.ndim
+
+    def _with_values(self, model, X):
+        """``model`` with values computed from recordings filled in: from the
+        training recordings X, else from the fit (``derived_params_``), else
+        zeros (names and shapes only)."""
+        names = derived_names(model.values)
+        if not names:
+            return model
+        if X is None:
+            fitted = getattr(self, "derived_params_", {})
+            if set(names) <= set(fitted):
+                return dataclasses.replace(model, values={**model.values, **{
+                    k: np.asarray(fitted[k], dtype=float) for k in names}})
+        p = model.params
+        sample_dt = as_ms(p["sample_dt"], "sample_dt") or as_ms(p["dt"], "dt")
+        conn = connectivity(p)
+        n = X.shape[2] if X is not None else (1 if conn is None else conn.shape[0])
+        return dataclasses.replace(model, values=resolve_values(model.values, X, sample_dt, n))
+
+    def _fitted_maps(self, model):
+        """The maps of the fit, as ``make_plan`` takes them."""
+        per_region, fitted = model.params["per_region"], getattr(self, "maps_", None)
+        if not fitted or not isinstance(per_region, dict) or set(fitted) - set(per_region):
+            return None  # no maps (or per_region changed since fit: the plan's check says so)
+        return {name: (np.asarray(m, dtype=float), tuple(map_labels(per_region[name])))
+                for name, m in fitted.items()}
 
     # -- fitting -----------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -144,27 +195,41 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                       None if drive is None else np.broadcast_to(drive[None], (R,) + drive.shape),
                       seed, starts, seeds=seeds, callback=self.callback, **fit_kwargs)
         i = best_row(res, plan.objective.name)
-        layout = plan.layout
-        self.best_params_ = layout.unflatten(res.theta[i])
-        self.best_loss_ = float(res.loss[i])
-        self.history_ = [float(v) for v in res.history[i]]
-        self.n_iter_ = int(res.n_iter[i])
-        self.converged_ = bool(res.converged[i])
-        self.stop_reason_ = res.reason[i]
+        self._store_fit(plan, res, i, ndim, seed)
         self.restart_losses_ = np.asarray(res.loss, float)
-        self.restart_spread_ = layout.unflatten(np.std(res.theta[res.found], axis=0))
+        self.restart_spread_ = plan.layout.unflatten(np.std(res.theta[res.found], axis=0))
+        if self.uncertainty is not None:
+            fit_kwargs["label"] = f"bootstrap [{self.backend}]"
+            self.__dict__.update(estimate(plan, res.theta[i], target, drive, seed,
+                                          self.uncertainty, self.n_replicates, fit_kwargs))
+            self._layout = plan.layout
+        return self
+
+    def _store_fit(self, plan, res, r, ndim, seed, row_fixed=None):
+        """Set the fitted attributes from row ``r`` of a :class:`~._fit.FitResult`.
+
+        ``row_fixed``: that row's own traced values (its maps, its computed
+        parameter values), where they differ from ``plan.fixed``. Clears the
+        uncertainty of an earlier fit.
+        """
+        fixed = {**plan.fixed, **(row_fixed or {})}
+        self.best_params_ = plan.layout.unflatten(res.theta[r])
+        self.best_loss_ = float(res.loss[r])
+        self.history_ = [float(v) for v in res.history[r]]
+        self.n_iter_ = int(res.n_iter[r])
+        self.converged_ = bool(res.converged[r])
+        self.stop_reason_ = res.reason[r]
         self.fit_mode_ = plan.config.mode
         self.n_regions_ = int(plan.config.sim.n_regions)
         self.n_outputs_ = int(plan.config.n_outputs)
         self.target_ndim_ = int(ndim)
         self.noise_seed_ = seed
+        self.maps_ = {name: np.asarray(fixed["maps:" + name], dtype=float)
+                      for name in _map_names(plan)}
+        self.derived_params_ = {name: np.asarray(fixed[name], dtype=float)
+                                for name in derived_names(self._model_params())}
         for name in _UNCERTAINTY_ATTRIBUTES:  # none from an earlier fit
             self.__dict__.pop(name, None)
-        if self.uncertainty is not None:
-            fit_kwargs["label"] = f"bootstrap [{self.backend}]"
-            self.__dict__.update(estimate(plan, res.theta[i], target, drive, seed,
-                                          self.uncertainty, self.n_replicates, fit_kwargs))
-            self._layout = layout
         return self
 
     def conf_int(self, alpha=0.05):
@@ -212,6 +277,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if n_regions is None:
             conn = connectivity(model.params)
             n_regions = getattr(self, "n_regions_", None) or (1 if conn is None else conn.shape[0])
+        model = dataclasses.replace(model, values=resolve_values(model.values, None, 1.0,
+                                                                 n_regions))
         return make_plan(model, "target", 1, n_regions).layout.flat_names
 
     def fit_rows(self, X):
@@ -220,8 +287,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         The rows are independent problems stacked on one batch axis of the
         compiled evaluator and advanced by the backend together (scipy: one
         after another); row ``i``'s result equals
-        ``clone(est).fit(X[i:i + 1])`` (same seed, same start) without
-        ``n_restarts`` and ``uncertainty``, which only :meth:`fit` applies.
+        ``clone(est).fit(X[i:i + 1])`` (same seed, same start), maps computed
+        from recordings (``'fc_gradient'``) included: row ``i``'s come from
+        ``X[i]`` alone. ``n_restarts`` and ``uncertainty`` apply to
+        :meth:`fit` only.
 
         Parameters
         ----------
@@ -236,30 +305,46 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         model = self._model()
         X, _ = self._recordings(model, X, reset=False)
-        plan = make_plan(model, "target", X.shape[1], X.shape[2], target_shape=X.shape[1:])
+        # maps computed from recordings: each row's from that row only
+        per_region, conn = model.params["per_region"], connectivity(model.params)
+        rows_maps = [resolve_maps(per_region, conn, X[r:r + 1], X.shape[2])
+                     for r in range(X.shape[0] if uses_data(per_region) else 1)]
+        derived = derived_names(model.values)
+        rows_values = [self._with_values(model, X[r:r + 1]).values
+                       for r in range(X.shape[0] if derived else 1)]
+        plan = make_plan(dataclasses.replace(model, values=rows_values[0]), "target", X.shape[1],
+                         X.shape[2], target_shape=X.shape[1:], maps=rows_maps[0])
+        row_fixed = {"maps:" + name: np.stack([m[name][0] for m in rows_maps])
+                     for name in rows_maps[0]} if len(rows_maps) > 1 else {}
+        if len(rows_values) > 1:
+            row_fixed.update({k: np.stack([v[k] for v in rows_values]) for k in derived})
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         x0 = start_point(model, plan)
         res = run_fit(plan, X[:, None], None, seed, np.tile(x0, (X.shape[0], 1)),
                       max_iter=self.max_iter, tol=self.tol,
                       n_iter_no_change=self.n_iter_no_change, callback=self.callback,
-                      verbose=self.verbose, label=f"{type(self).__name__} rows [{self.backend}]")
+                      verbose=self.verbose, label=f"{type(self).__name__} rows [{self.backend}]",
+                      row_fixed=row_fixed)
         bad = np.flatnonzero(~res.found)
         if bad.size:
             raise ValueError(
                 f"Every evaluated candidate diverged (NaN/inf loss) for rows {bad.tolist()}: "
                 "narrow the bounds, lower dt or the noise, or check those recordings' units "
                 "and scale.")
+        maps = {name: np.stack([np.asarray(rows_maps[min(r, len(rows_maps) - 1)][name][0])
+                                for r in range(X.shape[0])]) for name in rows_maps[0]}
         return RowFits(plan.layout.flat_names, np.asarray(res.theta, float),
                        np.asarray(res.loss, float), [plan.layout.unflatten(t) for t in res.theta],
-                       np.asarray(res.converged), np.asarray(res.n_iter), res.history)
+                       np.asarray(res.converged), np.asarray(res.n_iter), res.history, maps)
 
     # -- prediction --------------------------------------------------------
     def _fitted_plan(self, X, y=None):
         """Plan, theta and data for predict / score / simulate."""
         check_is_fitted(self)
         model = self._model()
+        maps = self._fitted_maps(model)
         if self.fit_mode_ == "target":
-            plan, drive, target, _ = self._plan(model, X, None, reset=False)
+            plan, drive, target, _ = self._plan(model, X, None, reset=False, maps=maps)
             if target.shape[2] != self.n_regions_:
                 raise ValueError(
                     f"X has {target.shape[2]} regions; the model was fitted with "
@@ -272,7 +357,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 shape = (X.shape[0],) + ((X.shape[1], n_out) if nd == 3 else (n_out,)
                                          if nd == 2 else ())
                 y = np.zeros(shape)
-            plan, drive, target, _ = self._plan(model, X, y, reset=False)
+            plan, drive, target, _ = self._plan(model, X, y, reset=False, maps=maps)
             if drive.ndim == 3 and drive.shape[-1] not in (1, self.n_regions_):
                 raise ValueError(
                     f"X has {drive.shape[-1]} inputs; the model was fitted with "
@@ -386,6 +471,11 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
     def _draw(self, keys, X, n_time):
         """Recordings at the constructor values (nothing fitted)."""
         model = self._model()
+        if derived_names(model.values):
+            raise ValueError(
+                f"parameters {derived_names(model.values)} are computed from the recordings "
+                "in fit (e.g. w='peak_frequency'): fit the estimator first, or give them as "
+                "numbers to simulate without fitting.")
         conn = connectivity(model.params)
         if X is not None:
             X = np.asarray(X)
@@ -397,3 +487,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             n_regions = 1 if conn is None else conn.shape[0]
         plan = make_plan(model, "target", n_time, n_regions, fitting=False)
         return _sample_rows(plan, jnp.zeros(0, jnp.float32), None, keys)
+
+
+def _map_names(plan):
+    return sorted({e.target for e in plan.layout.entries if e.map_index is not None})

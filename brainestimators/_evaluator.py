@@ -11,6 +11,11 @@ functions take a leading rows axis, so one backend loop serves both.
 Evaluators are cached by configuration (a value), so clones, CV folds and
 grid-search candidates that differ only in parameter *values* share one
 compilation.
+
+Rows may also differ in traced values: ``row_fixed`` (a dict of arrays with
+a leading rows axis) overrides entries of ``fixed`` row by row, e.g. one
+brain map per row for a null model, or one weighting of a joint objective
+per row for a Pareto sweep.
 """
 
 from dataclasses import dataclass
@@ -20,9 +25,10 @@ import jax.numpy as jnp
 
 from ._cache import LRU, TRACES
 from ._layout import expand
+from ._objectives import JointObjective
 from ._simulation import SimConfig, simulate
 
-__all__ = ["EvalConfig", "Evaluator", "get_evaluator", "box", "unbox"]
+__all__ = ["EvalConfig", "Evaluator", "Prepared", "get_evaluator", "box", "unbox"]
 
 _EVALUATORS = LRU("evaluators", 64)
 _FORWARD_MAX = 4  # parameters up to which gradients are taken in forward mode
@@ -57,6 +63,26 @@ class EvalConfig:
     fitted: tuple
     n_outputs: int = 1
     readout: object = "mean"
+
+
+@jax.tree_util.register_pytree_node_class
+class Prepared:
+    """Target recordings summarised once by the objective's ``prepare``.
+
+    Passed where the loss takes ``target`` (fit mode ``'target'``): the loss
+    then compares the simulation with the summaries (``compare``) instead of
+    summarising the same recordings again at every step.
+    """
+
+    def __init__(self, features):
+        self.features = features
+
+    def tree_flatten(self):
+        return (self.features,), None
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        return cls(children[0])
 
 
 def _readout(kind, traj):
@@ -106,9 +132,9 @@ class Evaluator:
 
     Shapes: ``theta`` ``(P,)``; ``thetas`` ``(R, C, P)`` (rows x candidates);
     ``z`` ``(R, P)``; ``drive`` / ``target`` carry a leading rows axis ``R``
-    in the ``rows_*`` functions, as do the values of ``row_fixed`` (per-row
-    fixed parameters, merged over ``fixed``). The noise key is shared by all
-    candidates, and by all rows unless one key per row is given (shape
+    in the ``rows_*`` functions, as do the values of ``row_fixed`` (traced
+    values that override ``fixed`` row by row). The noise key is shared by
+    all candidates, and by all rows unless one key per row is given (shape
     ``(R,)``): ``rows_loss`` and ``rows_value_and_grad_z`` pick the program
     by the key's shape.
     """
@@ -120,6 +146,12 @@ class Evaluator:
         self.predict = jax.jit(self.predict_fn)
         self.sample = jax.jit(jax.vmap(self.predict_fn, in_axes=(None, None, None, 0)))
         self._rows = {}
+        if cfg.mode == "target" and cfg.objective.prepared:
+            # (R, n_recordings, n_time, n_regions) -> Prepared, once per fit
+            self.prepare_rows = jax.jit(lambda target: Prepared(
+                jax.vmap(jax.vmap(cfg.objective.prepare))(target)))
+        else:
+            self.prepare_rows = None
         self.value_and_grad = jax.jit(jax.value_and_grad(loss))
         self.hessian = jax.jit(jax.hessian(loss))
 
@@ -192,22 +224,37 @@ class Evaluator:
         cfg = self.cfg
         if cfg.mode == "readout":
             pred = self.predict_fn(theta, fixed, drive, key)
-            return jnp.asarray(cfg.objective.loss(pred.reshape(target.shape), target)).reshape(())
+            return jnp.asarray(self._objective(fixed)(pred.reshape(target.shape), target)
+                               ).reshape(())
         return jnp.mean(self.row_losses_fn(theta, fixed, drive, target, key))
+
+    def _objective(self, fixed, prepared=False):
+        """The objective's ``loss`` (or ``compare`` of prepared targets), weights traced."""
+        obj = self.cfg.objective
+        if not isinstance(obj, JointObjective):
+            return obj.compare if prepared else obj.loss
+        weights = fixed["objective:weights"]
+        if prepared:
+            return lambda prediction, features: obj._weighted_compare(prediction, features,
+                                                                      weights)
+        return lambda prediction, target: obj.weighted_loss(prediction, target, weights)
 
     def row_losses_fn(self, theta, fixed, drive, target, key):
         """The loss of each row of the target, ``(n_samples,)``; their mean is the loss.
 
-        ``fit(X)``: one simulated recording against each row; a trajectory
-        target: each row's simulation against its target. A readout target
-        is compared as a whole (its objective need not split into rows).
+        ``fit(X)``: one simulated recording against each row (or its
+        :class:`Prepared` summary); a trajectory target: each row's
+        simulation against its target. A readout target is compared as a
+        whole (its objective need not split into rows).
         """
-        cfg = self.cfg
-        obj = cfg.objective.loss
-        if cfg.mode == "readout":
+        if self.cfg.mode == "readout":
             raise ValueError("a readout target is compared as a whole; it has no per-row losses.")
         pred = self.predict_fn(theta, fixed, drive, key)
-        if cfg.mode == "target":
+        if isinstance(target, Prepared):
+            compare = self._objective(fixed, prepared=True)
+            return jax.vmap(lambda f: compare(pred, f))(target.features)
+        obj = self._objective(fixed)
+        if self.cfg.mode == "target":
             return jax.vmap(lambda t: obj(pred, t))(target)
         return jax.vmap(obj)(pred, target)
 

@@ -43,11 +43,16 @@ class RowFits:
     converged : ndarray of shape (n_rows,)
     n_iter : ndarray of shape (n_rows,)
     history : list of list of float
+    maps : dict
+        ``{name: array (n_rows, n_maps, n_regions)}``: each row's maps of the
+        map-based parameters (computed from that row where they come from
+        recordings).
     """
 
-    def __init__(self, names, theta, loss, params, converged, n_iter, history):
+    def __init__(self, names, theta, loss, params, converged, n_iter, history, maps=None):
         self.names, self.theta, self.loss, self.params = names, theta, loss, params
         self.converged, self.n_iter, self.history = converged, n_iter, history
+        self.maps = maps or {}
 
 
 def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=None,
@@ -72,7 +77,10 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         Per-row seeds of the backend's sampling instead of ``seed`` for all
         (restarts).
     row_fixed : dict or None
-        Per-row values (leading axis R) of fixed model parameters (a profile).
+        Traced values that differ between rows, ``{name: array (R, ...)}``,
+        overriding ``plan.fixed[name]`` row by row (a profile's fixed value,
+        one map per row for a null model, one weighting per row for a Pareto
+        sweep).
     """
     backend, settings = plan.backend, plan.settings
     n_params = plan.layout.size
@@ -81,12 +89,22 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
     n_sims = target.shape[0] * (1 if plan.config.mode == "target" else target.shape[1])
     check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
                    backend.gradient(settings), max_iter, plan.fixed, stacklevel=4)
+    row_fixed = {k: jnp.asarray(v, jnp.float32) for k, v in (row_fixed or {}).items()}
+    for k, v in row_fixed.items():
+        if k not in plan.fixed or v.shape != (len(x0),) + tuple(plan.fixed[k].shape):
+            raise ValueError(
+                f"row_fixed[{k!r}] must override a traced value of shape "
+                f"{tuple(plan.fixed[k].shape) if k in plan.fixed else '?'} for each of "
+                f"{len(x0)} rows, got shape {tuple(v.shape)}.")
+    target = jnp.asarray(target, jnp.float32)
+    if plan.evaluator.prepare_rows is not None:  # summarise the targets once, not every step
+        target = plan.evaluator.prepare_rows(target)
     problem = Problem(
         plan.evaluator, plan.fixed, None if drive is None else jnp.asarray(drive, jnp.float32),
-        jnp.asarray(target, jnp.float32), jax.random.key(seed) if keys is None else keys,
+        target, jax.random.key(seed) if keys is None else keys,
         plan.layout.lo_flat, plan.layout.hi_flat, np.asarray(x0, dtype=float), plan.layout,
         plan.constraints, np.full(len(x0), int(seed)) if seeds is None else np.asarray(seeds),
-        {k: jnp.asarray(v, jnp.float32) for k, v in (row_fixed or {}).items()})
+        row_fixed)
     progress = None
     if verbose:
         from tqdm.auto import tqdm

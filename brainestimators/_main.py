@@ -1,14 +1,19 @@
 """The main job: leave-one-subject-out whole-brain Hopf fitting on resting-state fMRI.
 
-For every held-out subject, a whole-brain Hopf model (x and y diffusively
+For every held-out subject, whole-brain Hopf models (x and y diffusively
 coupled through the structural connectivity, intrinsic frequencies from the
-training subjects' BOLD spectra, simulated at 1/10 of the TR and sampled at
-the TR) has its global coupling and bifurcation parameter fitted to the
-other subjects' functional connectivity (FC). The fitted model is then
-simulated with fresh noise and compared with the held-out subject: FC
-correlation and FCD Kolmogorov-Smirnov distance. Two references use the same
-folds: the structural connectivity itself (the floor) and the training
-subjects' mean FC (the ceiling a group model can reach).
+training subjects' BOLD spectra, sampled at the TR; every setting from
+:meth:`HopfRegressor.for_recordings`) are fitted to the other subjects'
+functional connectivity (FC) and FC dynamics (FCD) together, and simulated
+with fresh noise to be compared with the held-out subject: FC correlation and
+FCD Kolmogorov-Smirnov distance. Three models of increasing freedom sit side
+by side: one coupling and one bifurcation parameter (global), the
+bifurcation parameter and the coupling as coefficients on brain maps
+computed from the training subjects and the connectome (maps), and one of
+each per region (regional). References on the same folds: the structural
+connectivity itself (the FC floor), the training subjects' mean FC (the FC
+ceiling) and the training subjects' pooled FCD (the FCD reference). All
+folds of a model are fitted at once, as rows of one batched fit.
 
 Then one group fit of the global coupling and bifurcation parameter to all
 subjects reports its 95 % intervals (``uncertainty='sandwich'``), the truth
@@ -24,13 +29,13 @@ import json
 import os
 import time
 
+import jax.numpy as jnp
 import numpy as np
 
-from . import HopfRegressor, Optax
+from . import HopfRegressor
 from ._backends import BACKENDS
-from ._metrics import functional_connectivity, matrix_correlation
-from ._objectives import OBJECTIVES
-from .datasets import load_gw, load_hcp, make_hopf_cohort, peak_frequencies
+from ._metrics import fcd_matrix, functional_connectivity, matrix_correlation, upper_triangle
+from .datasets import load_gw, load_hcp, make_hopf_cohort
 
 
 def _fc(x):
@@ -56,24 +61,17 @@ def load(name):
 
 
 def make_estimator(data, X_train, model, backend, max_iter, n_sample, seed, verbose):
-    """The fold's regressor: coupling and bifurcation fitted, the rest from the data.
+    """The fold's regressor: ``HopfRegressor.for_recordings`` with ``MODELS[model]``.
 
-    ``model='regional'`` fits one coupling gain and one bifurcation parameter
-    per region (160 parameters for 80 regions) by gradient descent through
-    the simulation; ``'global'`` fits one of each with ``backend``.
+    ``'regional'`` and ``'maps'`` fit by gradient descent through the
+    simulation; ``'global'`` (one coupling, one bifurcation parameter) with
+    ``backend``. The intrinsic frequencies come from ``X_train`` in ``fit``.
     """
-    w = 2 * np.pi * peak_frequencies(X_train, data.tr) / 1000.0  # rad per ms
-    if model == "regional":
-        backend, optimizer, per_region = "grad", Optax("adam", learning_rate=0.3), ("a", "k")
-    else:
-        per_region = None
-        optimizer = _global_optimizer(backend, n_sample)
-    return HopfRegressor(
-        w=w, a=-2e-5, k=3.5e-3, noise_sigma=6e-4, connectivity=data.sc, dt=data.tr / 10,
-        sample_dt=data.tr, transient=50 * data.tr,
-        bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5)}, per_region=per_region,
-        objective="fc_corr", backend=backend, optimizer=optimizer, max_iter=max_iter,
-        random_state=seed, verbose=verbose)
+    est = HopfRegressor.for_recordings(data.tr, data.sc, random_state=seed, verbose=verbose,
+                                       **{**MODELS[model], "max_iter": max_iter})
+    if model == "global" and backend != "grad":
+        est.set_params(backend=backend, optimizer=_global_optimizer(backend, n_sample))
+    return est
 
 
 def _global_optimizer(backend, n_sample):
@@ -94,7 +92,7 @@ def run(data, model="regional", backend="nevergrad", max_iter=None, n_sample=8, 
     n = X.shape[0]
     fcs = _fc(X)
     if max_iter is None:
-        max_iter = 80 if model == "regional" else 8
+        max_iter = 8 if model == "global" and backend != "grad" else MODELS[model]["max_iter"]
     rows = []
     for i in range(n):
         train = np.delete(np.arange(n), i)
@@ -108,7 +106,7 @@ def run(data, model="regional", backend="nevergrad", max_iter=None, n_sample=8, 
             "G (1/s)": float(np.mean(est.best_params_["k"])) * 1e3,
             "a (1/s)": float(np.mean(est.best_params_["a"])) * 1e3,
             "fc_corr": _corr_upper(fc_sim, fcs[i]),
-            "fcd_ks": float(OBJECTIVES["fcd_ks"].loss(draws[0], X[i])),
+            "fcd_ks": fcd_ks(np.concatenate([_fcd_values(d) for d in draws]), _fcd_values(X[i])),
             "sc_baseline": _corr_upper(data.sc, fcs[i]),
             "ceiling": _corr_upper(fcs[train].mean(axis=0), fcs[i]),
             "train_loss": est.best_loss_,
@@ -142,7 +140,9 @@ def group_uncertainty(data, verbose=True):
 
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
     est = make_estimator(data, X, "global", "grad", 60, 1, 0, verbose)
-    est.set_params(uncertainty="sandwich", n_iter_no_change=10, tol=1e-5).fit(X)
+    # FC alone: the profile panel reads as 1 - FC correlation
+    est.set_params(objective="fc_corr", uncertainty="sandwich", n_iter_no_change=10,
+                   tol=1e-5).fit(X)
     lo, hi = est.bounds["a"]
     profile = profile_loss(est, X, "a", np.linspace(lo, hi, PROFILE_POINTS))
     return est, profile
@@ -178,9 +178,32 @@ def print_uncertainty(est, data):
           + ("flagged: " + ident["reason"] if ident["flagged"] else "identified"))
 
 
-def save_figure(rows, data, path, group=None):
-    """Held-out FC of the first fold, loss curves, CV scores vs the references, and
-    (with ``group = (estimator, profile)``) the profile of the bifurcation parameter."""
+def _profile_panel(ax, est, profile, data):
+    from .plotting import plot_profile
+
+    plot_profile(profile, ax=ax, estimator=est, truth=data.get("params", {}).get("a"))
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
+    ax.set_xlabel("a (1/ms)")
+    ax.set_ylabel("1 - FC corr (k refitted)")
+    ax.set_title("group fit: profile of a")
+
+
+def save_profile_figure(est, profile, data, path):
+    """The group fit's profile of the bifurcation parameter, with its interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    _profile_panel(ax, est, profile, data)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def save_figure(rows, data, path):
+    """Held-out FC of the first fold, loss curves, and CV scores vs the references."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -189,7 +212,7 @@ def save_figure(rows, data, path, group=None):
     from .plotting import plot_cv_scores, plot_fc_comparison, plot_loss_curves
 
     fig = plt.figure(figsize=(15, 7.5))
-    grid = fig.add_gridspec(2, 4, hspace=0.35, wspace=0.4)
+    grid = fig.add_gridspec(2, 4)
     X0 = data.bold[0] - data.bold[0].mean(axis=0)
     fc_axes = plot_fc_comparison(X0, rows[0]["fc_sim"],
                                  ax=[fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])])
@@ -201,20 +224,152 @@ def save_figure(rows, data, path, group=None):
     plot_cv_scores([r["fc_corr"] for r in rows], [r["sc_baseline"] for r in rows],
                    [r["ceiling"] for r in rows], labels=[r["subject"] for r in rows],
                    ax=fig.add_subplot(grid[1, :2]))
-    if group is not None:
-        _profile_panel(fig.add_subplot(grid[1, 2:]), *group, data)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
 
-def _profile_panel(ax, est, profile, data):
-    from .plotting import plot_profile
+#: The models compared by the main job: ``for_recordings`` overrides each.
+#: ``maps`` is the recipe's default (the bifurcation parameter on the
+#: training subjects' FC strength and FC gradient and the connectome's node
+#: strength, the coupling on the FC strength: 6 parameters). Steps: where
+#: the training losses of leave-one-subject-out HCP fits stopped improving
+#: (global by 20, maps by 30), 60 for the 160 free parameters.
+MODELS = {
+    "global": dict(per_region=None, max_iter=30),
+    "maps": dict(max_iter=40),
+    "regional": dict(per_region=("a", "k"), max_iter=60),
+}
 
-    plot_profile(profile, ax=ax, estimator=est, truth=data.get("params", {}).get("a"))
-    ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
-    ax.set_xlabel("a (1/ms)")
-    ax.set_ylabel("1 - FC corr (k refitted)")
-    ax.set_title("group fit: profile of a")
+
+def _fcd_values(x):
+    return np.asarray(upper_triangle(fcd_matrix(x)))
+
+
+def fcd_ks(values, reference):
+    """KS distance between two sets of FCD values (the package's ``fcd_ks`` density)."""
+    from brainmass.objectives import ks_distance
+
+    from ._objective_builders import _fcd_density
+
+    return float(ks_distance(_fcd_density(jnp.asarray(values, jnp.float32)),
+                             _fcd_density(jnp.asarray(reference, jnp.float32))))
+
+
+def references(data, X, splits):
+    """Per fold: SC floor and FC ceiling (FC correlation), FCD reference (KS)."""
+    fcs = _fc(X)
+    out = []
+    for train, test in splits:
+        i = test[0]
+        out.append({
+            "subject": str(data.subjects[i]),
+            "sc_baseline": _corr_upper(data.sc, fcs[i]),
+            "ceiling": _corr_upper(fcs[train].mean(axis=0), fcs[i]),
+            "fcd_reference": fcd_ks(np.concatenate([_fcd_values(X[j]) for j in train]),
+                                    _fcd_values(X[i])),
+        })
+    return out
+
+
+def compare_models(data, models=("global", "maps", "regional"), max_iter=None, n_trials=4,
+                   verbose=True, batch_size=None):
+    """Leave-one-subject-out fits of each model; ``{model: [per-fold dict]}`` plus references.
+
+    Every model is ``HopfRegressor.for_recordings(tr, sc, **MODELS[model])``
+    with ``max_iter`` steps; its folds are fitted together
+    (:func:`~brainestimators.fit_folds`). Held-out FC correlation is of the
+    mean FC over ``n_trials`` fresh noise draws, the FCD KS distance of their
+    pooled FCD values.
+    """
+    from sklearn.model_selection import LeaveOneOut
+
+    from ._sweeps import fit_folds
+
+    X = data.bold - data.bold.mean(axis=1, keepdims=True)
+    fcs = _fc(X)
+    results = {}
+    splits = None
+    for name in models:
+        est = HopfRegressor.for_recordings(data.tr, data.sc, random_state=0, verbose=verbose,
+                                           **MODELS[name])
+        if max_iter is not None:
+            est.set_params(max_iter=max_iter)
+        t = time.perf_counter()
+        fits, splits = fit_folds(est, X, LeaveOneOut(), batch_size=batch_size)
+        seconds = time.perf_counter() - t
+        rows = []
+        for f, (train, test) in zip(fits, splits):
+            i = test[0]
+            draws = f.simulate(n_trials, X=X[i:i + 1], random_state=100 + i)
+            rows.append({
+                "subject": str(data.subjects[i]),
+                "fc_corr": _corr_upper(_fc(draws).mean(axis=0), fcs[i]),
+                "fcd_ks": fcd_ks(np.concatenate([_fcd_values(d) for d in draws]),
+                                 _fcd_values(X[i])),
+                "n_params": len(f.param_names()),
+                "train_loss": f.best_loss_,
+                "best_params": f.best_params_,
+                "history": f.history_,
+            })
+        results[name] = {"folds": rows, "seconds": seconds}
+    return results, references(data, X, splits)
+
+
+def print_comparison(results, refs, label):
+    """Per fold: each model's held-out FC correlation and FCD KS, then the references."""
+    names = list(results)
+    print(f"\nLeave-one-subject-out on {label}: held-out FC correlation / FCD KS distance")
+    head = f"{'held out':<10}" + "".join(f"{n + ' FC':>13}{n + ' KS':>13}" for n in names)
+    head += f"{'SC FC':>9}{'ceiling':>9}{'FCD ref':>9}"
+    print(head)
+    for j, ref in enumerate(refs):
+        line = f"{ref['subject']:<10}"
+        for n in names:
+            r = results[n]["folds"][j]
+            line += f"{r['fc_corr']:>13.3f}{r['fcd_ks']:>13.3f}"
+        line += f"{ref['sc_baseline']:>9.3f}{ref['ceiling']:>9.3f}{ref['fcd_reference']:>9.3f}"
+        print(line)
+    line = f"{'mean':<10}"
+    for n in names:
+        rows = results[n]["folds"]
+        line += (f"{np.mean([r['fc_corr'] for r in rows]):>13.3f}"
+                 f"{np.mean([r['fcd_ks'] for r in rows]):>13.3f}")
+    line += "".join(f"{np.mean([r[k] for r in refs]):>9.3f}"
+                    for k in ("sc_baseline", "ceiling", "fcd_reference"))
+    print(line)
+    print("parameters: " + ", ".join(
+        f"{n} {results[n]['folds'][0]['n_params']}" for n in names)
+        + "; fit time (all folds): " + ", ".join(
+        f"{n} {results[n]['seconds']:.0f} s" for n in names))
+
+
+def save_comparison_figure(results, refs, path):
+    """Held-out FC correlation and FCD KS per fold and model, with the references."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    x = np.arange(len(refs))
+    width = 0.8 / max(len(results), 1)
+    for j, (name, res) in enumerate(results.items()):
+        for ax, key in zip(axes, ("fc_corr", "fcd_ks")):
+            ax.bar(x + (j - (len(results) - 1) / 2) * width,
+                   [r[key] for r in res["folds"]], width,
+                   label=f"{name} ({res['folds'][0]['n_params']} parameters)")
+    axes[0].plot(x, [r["ceiling"] for r in refs], "k_", ms=18, mew=2, label="ceiling")
+    axes[0].plot(x, [r["sc_baseline"] for r in refs], "k.", label="SC alone")
+    axes[1].plot(x, [r["fcd_reference"] for r in refs], "k_", ms=18, mew=2,
+                 label="training subjects' FCD")
+    axes[0].set_ylabel("held-out FC correlation (higher is better)")
+    axes[1].set_ylabel("held-out FCD KS distance (lower is better)")
+    for ax in axes:
+        ax.set_xticks(x, [r["subject"] for r in refs], rotation=45)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def main(argv=None):
@@ -222,15 +377,19 @@ def main(argv=None):
                                 description=__doc__.splitlines()[0])
     p.add_argument("--data", choices=["auto", "hcp", "gw", "synthetic"], default="auto",
                    help="data set (auto: HCP when the 'data' extra is installed, else synthetic)")
-    p.add_argument("--model", choices=["regional", "global"], default="regional",
-                   help="regional: coupling gain and bifurcation per region (gradient descent); "
-                        "global: one of each (--backend)")
-    p.add_argument("--backend", choices=sorted(BACKENDS), default="nevergrad",
-                   help="optimizer backend of the global model")
+    p.add_argument("--model", choices=["all", *MODELS], default="all",
+                   help="all: the global, maps and regional models side by side, each "
+                        "model's folds fitted at once; one name: that model, fold by fold")
+    p.add_argument("--backend", choices=sorted(BACKENDS), default="grad",
+                   help="optimizer backend of a single global model")
     p.add_argument("--max-iter", type=int, default=None,
-                   help="steps (regional, default 80) or generations (global, default 8)")
+                   help="gradient steps (default: the recipe's) or generations of a global "
+                        "derivative-free fit (default 8)")
     p.add_argument("--n-sample", type=int, default=8, help="candidates per generation")
-    p.add_argument("--trials", type=int, default=4, help="noise draws averaged for the FC")
+    p.add_argument("--trials", type=int, default=4,
+                   help="noise draws averaged for the FC and pooled for the FCD")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="folds fitted together (default all; lower it to save memory)")
     p.add_argument("--out", default="brainestimators_output", help="folder for results")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
@@ -241,16 +400,31 @@ def main(argv=None):
         print(f"generated at G = {data.params['k'] * 1e3:g} /s, a = {data.params['a'] * 1e3:g} /s "
               "(the FC correlation fixes the coupling relative to the bifurcation parameter, "
               "not both; tests/test_recovery.py recovers both with an FC + amplitude loss)")
+    os.makedirs(args.out, exist_ok=True)
     t = time.perf_counter()
+    if args.model == "all":
+        results, refs = compare_models(data, max_iter=args.max_iter, n_trials=args.trials,
+                                       verbose=not args.quiet, batch_size=args.batch_size)
+        print_comparison(results, refs, label)
+        est, profile = group_uncertainty(data, not args.quiet)
+        print_uncertainty(est, data)
+        print(f"total {time.perf_counter() - t:.1f} s")
+        fig = os.path.join(args.out, "loso_models.png")
+        save_comparison_figure(results, refs, fig)
+        save_profile_figure(est, profile, data, os.path.join(args.out, "group_profile.png"))
+        summary = {name: {"seconds": res["seconds"],
+                          "folds": [{k: v for k, v in r.items() if k != "history"}
+                                    for r in res["folds"]]} for name, res in results.items()}
+        with open(os.path.join(args.out, "loso.json"), "w") as f:
+            json.dump({"data": label, "models": summary, "references": refs}, f, indent=1)
+        print(f"saved {fig} and {os.path.join(args.out, 'loso.json')}")
+        return 0
     rows = run(data, args.model, args.backend, args.max_iter, args.n_sample, args.trials,
                not args.quiet)
     print_table(rows, label)
     print(f"total {time.perf_counter() - t:.1f} s")
-    group = group_uncertainty(data, not args.quiet)
-    print_uncertainty(group[0], data)
-    os.makedirs(args.out, exist_ok=True)
     fig = os.path.join(args.out, "loso_fc.png")
-    save_figure(rows, data, fig, group)
+    save_figure(rows, data, fig)
     summary = [{k: v for k, v in r.items() if k not in ("fc_sim", "history")} for r in rows]
     with open(os.path.join(args.out, "loso.json"), "w") as f:
         json.dump({"data": label, "model": args.model, "backend": args.backend,

@@ -31,7 +31,8 @@ from ._objective_builders import (
     timeseries_rmse,
 )
 
-__all__ = ["Objective", "OBJECTIVES", "resolve_objective", "mse", "psd_corr", "std_rmse"]
+__all__ = ["Objective", "JointObjective", "OBJECTIVES", "resolve_objective", "mse", "psd_corr",
+           "std_rmse"]
 
 
 def _shape(x):
@@ -79,6 +80,21 @@ class Objective:
     min_time: int = 1
     min_size: int = 1
     needs: str = ""
+    #: optional ``prepare(target) -> features`` and ``compare(prediction,
+    #: features) -> loss`` with ``loss(p, t) == compare(p, prepare(t))``: fits
+    #: summarise their fixed targets once instead of at every step
+    prepare: object = None
+    compare: object = None
+
+    @property
+    def prepared(self):
+        """Whether fits can summarise the target once (``prepare`` / ``compare``)."""
+        return self.prepare is not None and self.compare is not None
+
+    def __deepcopy__(self, memo):
+        # Immutable: ``clone`` keeps the same instance, so clones and CV folds
+        # share its compiled evaluator (the evaluator cache keys on identity).
+        return self
 
     def score(self, loss):
         """Turn a loss value into a score (greater is better)."""
@@ -171,8 +187,10 @@ def _register(name, builder, *, similarity=False, min_regions=1, min_time=1, min
               needs=""):
     """Add ``builder()``'s loss to :data:`OBJECTIVES` under ``name`` (built once per process,
     so estimators and clones naming it share one compiled evaluator)."""
-    OBJECTIVES[name] = Objective(builder(), similarity, name, min_regions, min_time, min_size,
-                                 needs)
+    loss = builder()
+    OBJECTIVES[name] = Objective(loss, similarity, name, min_regions, min_time, min_size,
+                                 needs, getattr(loss, "prepare", None),
+                                 getattr(loss, "compare", None))
 
 
 _FC = "an FC correlation needs 3 off-diagonal values, and 3 time points to correlate"
@@ -198,14 +216,132 @@ _register("psd_corr", lambda: psd_corr(as_loss=True), similarity=True, min_time=
 _register("std_rmse", std_rmse, min_time=2, needs="a standard deviation needs 2 time points")
 
 
+@dataclass(frozen=True, eq=False)
+class JointObjective(Objective):
+    """A weighted sum of named objectives: ``sum_i w_i loss_i``.
+
+    Built by :func:`resolve_objective` from ``objective={'fc_corr': 1.0,
+    'fcd_ks': 0.5}``. Similarities enter as their losses (``1 - corr``), so
+    every term is minimised; the joint score is ``-loss``. The weights are
+    values, not structure: the compiled evaluator is shared by every
+    weighting of the same components (it reads them from the plan's traced
+    ``fixed['objective:weights']``), so a weight grid or a Pareto sweep
+    compiles once.
+
+    Parameters
+    ----------
+    components : tuple of Objective
+        The terms.
+    weights : tuple of float
+        Their default weights (non-negative, not all zero).
+
+    Examples
+    --------
+    >>> from brainestimators import resolve_objective
+    >>> joint = resolve_objective({'fc_corr': 1.0, 'fcd_ks': 0.5})
+    >>> joint.name, joint.component_names
+    ('fc_corr+0.5*fcd_ks', ('fc_corr', 'fcd_ks'))
+    """
+
+    components: tuple = ()
+    weights: tuple = ()
+
+    @property
+    def component_names(self):
+        return tuple(c.name for c in self.components)
+
+    def component_losses(self, prediction, target):
+        """Each term's loss, stacked: ``(n_components,)``."""
+        return jnp.stack([jnp.reshape(jnp.asarray(c.loss(prediction, target)), ())
+                          for c in self.components])
+
+    def weighted_loss(self, prediction, target, weights):
+        """``sum_i weights[i] * loss_i`` (``weights`` may be traced)."""
+        return jnp.dot(jnp.asarray(weights, jnp.float32),
+                       self.component_losses(prediction, target))
+
+    def _prepare(self, target):
+        return tuple(c.prepare(target) if c.prepared else target for c in self.components)
+
+    def _weighted_compare(self, prediction, features, weights):
+        losses = jnp.stack([jnp.reshape(jnp.asarray(
+            c.compare(prediction, f) if c.prepared else c.loss(prediction, f)), ())
+            for c, f in zip(self.components, features)])
+        return jnp.dot(jnp.asarray(weights, jnp.float32), losses)
+
+    def check_shape(self, shape):
+        for c in self.components:
+            problem = c.check_shape(shape)
+            if problem is not None:
+                return problem
+        return None
+
+    @property
+    def canonical(self):
+        """The instance with the same components and unit weights, shared by every
+        weighting (the key of the compiled evaluator)."""
+        return _joint(tuple(self.components), (1.0,) * len(self.components))
+
+
+_JOINTS = LRU("joint_objectives", 64)
+
+
+def _joint(components, weights):
+    def build():
+        def loss(prediction, target):
+            return joint.weighted_loss(prediction, target, weights)
+
+        def prepare(target):
+            return joint._prepare(target)
+
+        def compare(prediction, features):
+            return joint._weighted_compare(prediction, features, weights)
+
+        name = "+".join(c.name if w == 1 else f"{w:g}*{c.name}"
+                        for c, w in zip(components, weights))
+        preparable = any(c.prepared for c in components)
+        joint = JointObjective(
+            loss, False, name, max(c.min_regions for c in components),
+            max(c.min_time for c in components), max(c.min_size for c in components),
+            "; ".join(c.needs for c in components if c.needs),
+            prepare if preparable else None, compare if preparable else None,
+            components, weights)
+        return joint
+
+    return _JOINTS.get((components, weights), build)
+
+
+def _joint_from_dict(spec):
+    if not spec:
+        raise ValueError("a joint objective needs at least one {name: weight} entry.")
+    components, weights = [], []
+    for name, weight in spec.items():
+        if isinstance(name, JointObjective):
+            raise ValueError("a joint objective's components cannot be joint objectives.")
+        components.append(resolve_objective(name))
+        try:
+            w = float(weight)
+        except (TypeError, ValueError):
+            raise ValueError(f"the weight of {name!r} must be a number, got {weight!r}.") from None
+        if not (math.isfinite(w) and w >= 0):
+            raise ValueError(f"the weight of {name!r} must be finite and >= 0, got {weight!r}.")
+        weights.append(w)
+    if not any(weights):
+        raise ValueError(f"the weights of a joint objective cannot all be 0, got {spec!r}.")
+    return _joint(tuple(components), tuple(weights))
+
+
 def resolve_objective(objective):
-    """Return the :class:`Objective` for a name, an Objective or a callable.
+    """Return the :class:`Objective` for a name, a dict, an Objective or a callable.
 
     Named objectives are built once per process, so estimators (and their
-    clones) that name the same objective share one compiled evaluator.
+    clones) that name the same objective share one compiled evaluator. A
+    dict ``{name: weight}`` is a :class:`JointObjective` (weighted sum).
     """
     if isinstance(objective, Objective):
         return objective
+    if isinstance(objective, dict):
+        return _joint_from_dict(objective)
     if isinstance(objective, str):
         if objective not in OBJECTIVES:
             raise ValueError(

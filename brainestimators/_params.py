@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import BACKENDS, SETTINGS_TYPES
+from ._maps import VALUES
 from ._objectives import OBJECTIVES, Objective
 from ._network import COUPLINGS
 from ._observations import OBSERVATIONS
@@ -62,11 +63,16 @@ COMMON = (
     Param("per_region", "None", [str, list, tuple, dict, None], """    per_region : str, list of str, dict or None, default=None
         Fitted parameters (keys of ``bounds``) with one value per region
         instead of one shared value; their ``best_params_`` entry is a list.
-        A dict ``{name: maps}`` with ``maps`` of shape ``(n_maps, n_regions)``
-        fits ``value_i = base + sum_m c_m maps[m, i]`` instead: the base
-        (``name``) and one coefficient per map (``'name:map0'``, ...); bound
-        the coefficients with ``bounds['name:map0']`` or they default to
-        ``(-w, w)``, ``w`` the base's box width."""),
+        A dict ``{name: maps}`` fits ``value_i = base + sum_m c_m maps[m, i]``
+        instead: the base (``name``) and one coefficient per map. ``maps`` is
+        an array ``(n_maps, n_regions)``, a built-in map name from
+        :data:`brainestimators.MAPS` (``'sc_strength'``, ``'fc_gradient'``,
+        ``'fc_strength'``), or a list of names and ``(n_regions,)`` arrays;
+        maps computed from recordings use the rows ``fit`` is given only.
+        Coefficients are named ``'name:<map name>'`` (``'name:map<i>'`` for
+        arrays); bound them with ``bounds['a:fc_gradient']`` or they default
+        to ``(-w, w) / max|map|``, ``w`` the base's box width. A dict value
+        ``None`` is a free per-region parameter."""),
     Param("init", "None", [dict, None], """    init : dict or None, default=None
         Starting values ``{name: value}`` (one value, or one per region for
         a ``per_region`` parameter); otherwise the parameter's fixed value
@@ -78,12 +84,18 @@ COMMON = (
         or a dict of its parameters such as ``{'method': 'DE', 'n_sample':
         6}``; ``'grad'`` also takes an optax ``GradientTransformation`` or a
         braintools optax optimizer. ``None`` is the backend's default."""),
-    Param("objective", "'timeseries_rmse'", [StrOptions(set(OBJECTIVES)), Objective, callable],
-          """    objective : str, Objective or callable, default='timeseries_rmse'
+    Param("objective", "'timeseries_rmse'",
+          [StrOptions(set(OBJECTIVES)), Objective, dict, callable],
+          """    objective : str, dict, Objective or callable, default='timeseries_rmse'
         ``objective(prediction, target) -> scalar`` loss (the brainmass
         contract) or a name from :data:`brainestimators.OBJECTIVES`. With
         ``fit(X)`` it compares the simulated recording with each row; with a
-        readout target it compares all predicted readouts with ``y``."""),
+        readout target it compares all predicted readouts with ``y``. A
+        dict ``{name: weight}`` such as ``{'fc_corr': 1.0, 'fcd_ks': 0.5}``
+        minimises the weighted sum of the named losses (a
+        :class:`JointObjective`; the weights are traced values, so changing
+        them does not recompile, and :func:`get_scorers` reports every
+        term)."""),
     Param("max_iter", "100", [Interval(Integral, 1, None, closed="left")],
           """    max_iter : int, default=100
         Iterations: optimizer steps (``'grad'``), generations
@@ -196,8 +208,9 @@ RESERVED = frozenset(p.name for p in COMMON) | {"model", "model_params"}
 #: Constraints of the generic regressor's own parameters.
 GENERIC = {"model": [str, type], "model_params": [dict, None]}
 
-#: Constraints of a model parameter (a value, one per region, or a Quantity).
-MODEL_PARAMETER = [Real, "array-like", u.Quantity]
+#: Constraints of a model parameter (a value, one per region, a Quantity, or the
+#: name of a value computed from the training recordings, e.g. 'peak_frequency').
+MODEL_PARAMETER = [Real, "array-like", u.Quantity, StrOptions(set(VALUES))]
 
 
 def common_constraints(network=True):
@@ -266,4 +279,14 @@ FITTED_ATTRIBUTES = """
         Output columns of the target.
     fit_mode_ : {'target', 'readout', 'trajectory'}
         Which data contract the fit used.
+    derived_params_ : dict
+        ``{name: array (n_regions,)}``: model parameters given as the name of
+        a value computed from recordings (``w='peak_frequency'``), as
+        computed from the training rows; ``predict``, ``score`` and
+        ``simulate`` reuse them.
+    maps_ : dict
+        ``{name: array (n_maps, n_regions)}``: the maps of each map-based
+        ``per_region`` parameter as fitted. Maps computed from recordings
+        (``'fc_gradient'``) come from the training rows and are reused
+        unchanged by ``predict``, ``score`` and ``simulate``.
 """

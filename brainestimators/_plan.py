@@ -14,7 +14,8 @@ import numpy as np
 from ._backends import get_backend
 from ._evaluator import EvalConfig, get_evaluator
 from ._layout import Entry, Layout
-from ._objectives import resolve_objective
+from ._maps import resolve_maps
+from ._objectives import JointObjective, resolve_objective
 from ._simulation import SimConfig, init_argument
 from ._specs import model_parameters
 from ._validation import as_magnitude, as_ms, check_bounds, monitor_unit
@@ -120,8 +121,12 @@ def _per_region(per_region):
     return dict.fromkeys(per_region)
 
 
-def _layout(model, names, lo, hi, n_regions):
-    """Entries and boxes; the maps of map-based parameters as traced values."""
+def _layout(model, names, lo, hi, n_regions, resolved):
+    """Entries and boxes; the maps of map-based parameters as traced values.
+
+    ``resolved`` holds each map-based parameter's ``(maps, labels)``
+    (:func:`~._maps.resolve_maps`).
+    """
     per_region = _per_region(model.params["per_region"])
     bounds = model.params["bounds"] or {}
     unknown = set(per_region) - set(names)
@@ -140,15 +145,14 @@ def _layout(model, names, lo, hi, n_regions):
         los.append(a), his.append(b)
         if name not in per_region:
             continue
-        m = np.atleast_2d(np.asarray(per_region[name], dtype=float))
-        if m.ndim != 2 or m.shape[1] != n_regions or not np.all(np.isfinite(m)):
-            raise ValueError(
-                f"per_region[{name!r}] must be finite maps of shape (n_maps, n_regions) = "
-                f"(n_maps, {n_regions}), got shape {np.shape(per_region[name])}.")
+        m, labels = resolved[name]
+        if not np.all(np.isfinite(m)):
+            raise ValueError(f"per_region[{name!r}] has maps with NaN or inf values.")
         maps[name] = m
-        width = (b - a) / max(np.max(np.abs(m)), 1e-12)
-        for i in range(m.shape[0]):
-            coef = f"{name}:map{i}"
+        for i, label in enumerate(labels):
+            coef = f"{name}:{label}"
+            # coefficient x map spans at most the base parameter's own box
+            width = (b - a) / max(np.max(np.abs(m[i])), 1e-12)
             box = bounds.get(coef, (-width, width))
             if not (isinstance(box, (tuple, list)) and len(box) == 2 and box[0] < box[1]):
                 raise ValueError(f"bounds[{coef!r}] must be a (low, high) pair, got {box!r}.")
@@ -157,10 +161,12 @@ def _layout(model, names, lo, hi, n_regions):
     return Layout(tuple(entries), tuple(los), tuple(his)), maps
 
 
-def _fixed(model, n_regions, names, maps):
+def _fixed(model, n_regions, names, maps, objective):
     """Traced values of every parameter (fitted ones are overwritten by theta)."""
     spec, p = model.spec, model.params
     fixed = {}
+    if isinstance(objective, JointObjective):
+        fixed["objective:weights"] = jnp.asarray(objective.weights, jnp.float32)
     for name, (default, unit) in model_parameters(spec).items():
         value = as_magnitude(model.values.get(name, default), unit, f"parameter {name!r}")
         arr = np.asarray(value, dtype=float)
@@ -291,7 +297,7 @@ def _constraints(given, backend, settings, names):
 
 
 def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=None,
-              target_shape=None, fitting=True):
+              target_shape=None, fitting=True, maps=None):
     """Build the :class:`FitPlan` of a fit (``fitting=True``) or of a prediction.
 
     Parameters
@@ -313,6 +319,11 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     fitting : bool
         Whether ``bounds`` name what is fitted (a draw at constructor values
         fits nothing).
+    maps : dict or None
+        ``{name: (maps, labels)}`` of the map-based parameters, resolved from
+        the training data (:func:`~._maps.resolve_maps`); ``None`` resolves
+        them without data (maps computed from recordings are zeros: enough
+        for names and shapes).
     """
     p, spec = model.params, model.spec
     objective = resolve_objective(p["objective"])
@@ -320,7 +331,7 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     settings = backend.resolve(p["optimizer"])
     if fitting:
         bounds = spec.bounds if p["bounds"] is None else {
-            k: v for k, v in p["bounds"].items() if ":map" not in k}
+            k: v for k, v in p["bounds"].items() if ":" not in k}  # 'a:fc_gradient': a map's box
         names, lo, hi = check_bounds(bounds, model.units(), backend.finite_bounds(settings),
                                      backend.name)
     else:
@@ -336,13 +347,18 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
             f"y has {n_outputs} outputs; the model has {sim.n_regions} regions. "
             "Give one output per region, or a single output (the region mean)."
         )
-    layout, maps = _layout(model, names, lo, hi, sim.n_regions)
-    config = EvalConfig(sim, mode, objective, layout.static, int(n_outputs),
+    if maps is None:
+        maps = resolve_maps(p["per_region"], connectivity(p), None, sim.n_regions)
+    layout, maps = _layout(model, names, lo, hi, sim.n_regions, maps)
+    # a joint objective's weights are traced (in ``fixed``): every weighting shares one key
+    key_objective = objective.canonical if isinstance(objective, JointObjective) else objective
+    config = EvalConfig(sim, mode, key_objective, layout.static, int(n_outputs),
                         p["readout"] if mode == "readout" else "mean")
     if target_shape is not None:
         pred_shape = (sim.n_out, sim.n_regions) if mode == "target" else target_shape
         objective.validate(pred_shape, target_shape)
-    return FitPlan(config, layout, _fixed(model, sim.n_regions, names, maps), backend, settings,
+    return FitPlan(config, layout, _fixed(model, sim.n_regions, names, maps, objective), backend,
+                   settings,
                    _constraints(p["constraints"], backend, settings, names))
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from ._cache import LRU, register
-from ._objectives import OBJECTIVES, resolve_objective
+from ._objectives import OBJECTIVES, JointObjective, resolve_objective
 
 __all__ = ["ObjectiveScorer", "make_objective_scorer", "get_scorer", "get_scorers"]
 
@@ -121,12 +121,13 @@ def make_objective_scorer(objective):
 
 
 def get_scorer(name):
-    """The scorer of a named objective.
+    """The scorer of a named objective, or of a joint objective ``{name: weight}``.
 
     Parameters
     ----------
-    name : str
-        A key of :data:`OBJECTIVES`.
+    name : str or dict
+        A key of :data:`OBJECTIVES`, or a dict ``{name: weight}`` (the
+        joint objective's score, ``-sum_i w_i loss_i``).
 
     Returns
     -------
@@ -138,6 +139,8 @@ def get_scorer(name):
     >>> get_scorer("timeseries_rmse")
     ObjectiveScorer('timeseries_rmse')
     """
+    if isinstance(name, dict):
+        return ObjectiveScorer(name)
     if name not in OBJECTIVES:
         raise ValueError(f"Unknown scorer {name!r}; choose one of {sorted(OBJECTIVES)}.")
     return ObjectiveScorer(name)
@@ -146,10 +149,17 @@ def get_scorer(name):
 def get_scorers(*names):
     """A ``{name: scorer}`` dict for multi-metric ``scoring=``.
 
+    A joint objective (a dict ``{name: weight}``, or a
+    :class:`JointObjective`) contributes its own score and one scorer per
+    component, so ``cross_validate(est, X, scoring=get_scorers(est.objective))``
+    reports every term of what was fitted. All the scorers of one call share
+    one simulation per fold.
+
     Parameters
     ----------
-    *names : str
-        Keys of :data:`OBJECTIVES`; none means all of them.
+    *names : str, dict or JointObjective
+        Keys of :data:`OBJECTIVES` or joint objectives; none means all the
+        named objectives.
 
     Returns
     -------
@@ -160,5 +170,16 @@ def get_scorers(*names):
     >>> from brainestimators import get_scorers
     >>> sorted(get_scorers("fc_corr", "fcd_ks"))
     ['fc_corr', 'fcd_ks']
+    >>> list(get_scorers({"fc_corr": 1.0, "fcd_ks": 0.5}))
+    ['fc_corr+0.5*fcd_ks', 'fc_corr', 'fcd_ks']
     """
-    return {n: get_scorer(n) for n in (names or sorted(OBJECTIVES))}
+    out = {}
+    for name in (names or sorted(OBJECTIVES)):
+        if isinstance(name, (dict, JointObjective)):
+            joint = resolve_objective(name)
+            out[joint.name] = ObjectiveScorer(joint)
+            for c in joint.components:
+                out[c.name] = ObjectiveScorer(c)
+        else:
+            out[name] = get_scorer(name)
+    return out

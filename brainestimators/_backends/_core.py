@@ -11,6 +11,7 @@ interrupted or diverging search still returns its best point.
 
 from dataclasses import dataclass, field
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -123,10 +124,12 @@ class Problem:
     The noise ``key`` is one key shared by all rows and candidates (a fit, its
     restarts, per-subject fits, a profile), or ``R`` keys, one per row (the
     refits of a parametric bootstrap, each on its own simulated cohort).
-    ``row_fixed`` holds per-row values of fixed parameters (leading axis
-    ``R``; a profile fixes the profiled parameter at one value per row).
-    ``seeds`` seed each row's search (``R`` ints; alike unless the rows are
-    restarts).
+    ``target`` may be the objective's summaries of the recordings
+    (:class:`~.._evaluator.Prepared`), computed once per fit.
+    ``row_fixed`` holds traced values that differ between rows (leading axis
+    ``R``), overriding ``fixed`` row by row: a profile's fixed value, a null
+    model's map, a Pareto sweep's weighting. ``seeds`` seed each row's search
+    (``R`` ints; alike unless the rows are restarts).
     """
 
     evaluator: object
@@ -163,9 +166,14 @@ class Problem:
         """The one-row problem of row ``r``."""
         return Problem(self.evaluator, self.fixed,
                        None if self.drive is None else self.drive[r:r + 1],
-                       self.target[r:r + 1], self.key[r:r + 1] if self.keyed else self.key,
+                       jax.tree_util.tree_map(lambda v: v[r:r + 1], self.target),
+                       self.key[r:r + 1] if self.keyed else self.key,
                        self.lo, self.hi, self.x0[r:r + 1], self.layout, self.constraints,
                        self.seeds[r:r + 1], {k: v[r:r + 1] for k, v in self.row_fixed.items()})
+
+    def fixed_of_row(self, r):
+        """``fixed`` as row ``r`` sees it (its ``row_fixed`` entries applied)."""
+        return {**self.fixed, **{k: v[r] for k, v in self.row_fixed.items()}}
 
     def losses(self, thetas):
         """Losses of ``thetas`` ``(R, C, P)`` as float64 ``(R, C)``; NaN/inf become inf."""
@@ -183,10 +191,10 @@ class Problem:
 
     def value_and_grad(self, theta):
         """Loss and gradient of a one-row problem at ``theta`` ``(P,)`` (the box's own space)."""
-        fixed = {**self.fixed, **{k: v[0] for k, v in self.row_fixed.items()}}
         v, g = self.evaluator.value_and_grad(
-            jnp.asarray(theta, jnp.float32), fixed,
-            None if self.drive is None else self.drive[0], self.target[0],
+            jnp.asarray(theta, jnp.float32), self.fixed_of_row(0),
+            None if self.drive is None else self.drive[0],
+            jax.tree_util.tree_map(lambda v: v[0], self.target),
             self.key[0] if self.keyed else self.key)
         return float(v), np.asarray(g, dtype=float)
 
