@@ -130,16 +130,17 @@ _SCALE = {"k": ("G (1/s)", 1e3), "a": ("a (1/s)", 1e3)}  # per ms -> per s, for 
 PROFILE_POINTS = 9
 
 
-def group_uncertainty(data, verbose=True):
-    """The group's global k and a, fitted to every subject with sandwich intervals,
-    and the profile of a (k refitted at each value, one batched fit).
+def group_uncertainty(data, verbose=True, max_iter=60):
+    """The group's global k and a, fitted to every subject with sandwich intervals
+    (``max_iter`` gradient steps), and the profile of a (k refitted at each
+    value, one batched fit).
 
     Returns ``(estimator, profile)``.
     """
     from ._uncertainty import profile_loss
 
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
-    est = make_estimator(data, X, "global", "grad", 60, 1, 0, verbose)
+    est = make_estimator(data, X, "global", "grad", max_iter, 1, 0, verbose)
     # FC alone: the profile panel reads as 1 - FC correlation
     est.set_params(objective="fc_corr", uncertainty="sandwich", n_iter_no_change=10,
                    tol=1e-5).fit(X)
@@ -406,7 +407,7 @@ def main(argv=None):
         results, refs = compare_models(data, max_iter=args.max_iter, n_trials=args.trials,
                                        verbose=not args.quiet, batch_size=args.batch_size)
         print_comparison(results, refs, label)
-        est, profile = group_uncertainty(data, not args.quiet)
+        est, profile = group_uncertainty(data, not args.quiet, args.max_iter or 60)
         print_uncertainty(est, data)
         print(f"total {time.perf_counter() - t:.1f} s")
         fig = os.path.join(args.out, "loso_models.png")

@@ -141,9 +141,10 @@ def build_network(cfg, params, key):
         # a = 0, k = 8e-3, FCD KS to the HCP subjects 0.94 at dt = 72 ms, 0.54 at
         # 24 ms, 0.43 at 12 ms, 0.40 at 6 ms; folded, 0.57 at 72 ms and 0.45 at 36 ms.
         name = brainmass_name(spec.linear)
-        unit = units[spec.linear][1]
+        default, unit = units[spec.linear]
         shift = params["k"] * jnp.sum(params["connectivity"], axis=-1)
-        kwargs[name] = kwargs[name] - (shift * unit if unit != u.UNITLESS else shift)
+        base = kwargs.get(name, default * unit if unit != u.UNITLESS else default)
+        kwargs[name] = base - (shift * unit if unit != u.UNITLESS else shift)
         coupling = "additive"
     node = spec.cls(n, **kwargs)
     if coupling is None or spec.builtin_network:

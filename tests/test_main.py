@@ -6,7 +6,8 @@ import math
 import pytest
 
 # The CLI's entry point: the one private name the tests call.
-from brainestimators._main import main
+from brainestimators._main import load, main
+from brainestimators._recipes import K_STRENGTH
 
 
 def _folds(out):
@@ -19,13 +20,39 @@ NUMBERS = ("G (1/s)", "a (1/s)", "fc_corr", "fcd_ks", "sc_baseline", "ceiling", 
            "seconds")
 
 
-def test_regional_model_on_the_synthetic_cohort(tmp_path, capsys):
-    # the default model: a coupling gain and a bifurcation parameter per region
-    # (2 x 20 on the synthetic cohort), one gradient step per fold
+def test_default_job_compares_three_models_and_reports_group_intervals(tmp_path, capsys):
+    # the default: global, maps and regional models, every fold of a model fitted
+    # at once (one gradient step here), then the group fit with 95 % intervals
     assert main(["--data", "synthetic", "--max-iter", "1", "--trials", "1", "--quiet",
                  "--out", str(tmp_path)]) == 0
+    with open(tmp_path / "loso.json") as f:
+        result = json.load(f)
+    assert set(result["models"]) == {"global", "maps", "regional"}
+    n_params = {}
+    for name, model in result["models"].items():
+        folds = model["folds"]
+        assert [f["subject"] for f in folds] == [f"sub-{i:02d}" for i in range(6)]
+        for fold in folds:
+            assert -1.0 <= fold["fc_corr"] <= 1.0 and 0.0 <= fold["fcd_ks"] <= 1.0
+        n_params[name] = folds[0]["n_params"]
+    assert n_params == {"global": 2, "maps": 6, "regional": 40}  # 20 regions
+    for ref in result["references"]:
+        assert -1.0 <= ref["sc_baseline"] <= 1.0 and -1.0 <= ref["ceiling"] <= 1.0
+    assert (tmp_path / "loso_models.png").stat().st_size > 0
+    assert (tmp_path / "group_profile.png").stat().st_size > 0
+    printed = capsys.readouterr().out
+    assert "95 % interval" in printed and "sloppiest direction" in printed
+
+
+def test_regional_model_on_the_synthetic_cohort(tmp_path, capsys):
+    # one model fold by fold: a coupling gain and a bifurcation parameter per
+    # region (2 x 20 on the synthetic cohort), one gradient step per fold
+    assert main(["--data", "synthetic", "--model", "regional", "--max-iter", "1",
+                 "--trials", "1", "--quiet", "--out", str(tmp_path)]) == 0
     result, folds = _folds(tmp_path)
     assert result["model"] == "regional" and result["data"].startswith("synthetic")
+    sc = load("synthetic")[0].sc
+    k_max = K_STRENGTH / sc.sum(axis=1).mean()
     assert len(folds) == 6  # leave-one-subject-out over the 6 synthetic subjects
     assert [f["subject"] for f in folds] == [f"sub-{i:02d}" for i in range(6)]
     for fold in folds:
@@ -34,8 +61,8 @@ def test_regional_model_on_the_synthetic_cohort(tmp_path, capsys):
         for name in ("fc_corr", "sc_baseline", "ceiling"):
             assert -1.0 <= fold[name] <= 1.0
         assert 0.0 <= fold["fcd_ks"] <= 1.0
-        # the fitted gain stays in its box, (0, 8e-3) per ms = (0, 8) per s
-        assert 0.0 <= fold["G (1/s)"] <= 8.0
+        # the fitted gain stays in its box: K_STRENGTH per unit of node strength
+        assert 0.0 <= fold["G (1/s)"] <= 1e3 * k_max + 1e-9
     assert (tmp_path / "loso_fc.png").stat().st_size > 0
     printed = capsys.readouterr().out
     assert "Leave-one-subject-out on synthetic" in printed and "mean" in printed

@@ -250,7 +250,8 @@ HOPF_INIT = {"x": np.array([0.5, -0.3, 0.8]), "y": np.array([0.1, 0.4, -0.2])}
 def _coupled_hopf_reference(coupling, k, n_steps, dt=0.1):
     """brainmass's HopfStep with x and y both coupled (the Deco et al. form the
     regressor documents), each coupled input from ``brainmass.*_coupling``."""
-    node = brainmass.HopfStep(3, a=0.25, w=0.2, **{
+    a = 0.25 - (k * C_HOPF.sum(axis=1) if coupling == "diffusive" else 0.0)
+    node = brainmass.HopfStep(3, a=a, w=0.2, **{
         f"init_{s}": braintools.init.Constant(v.astype(np.float32))
         for s, v in HOPF_INIT.items()})
     conn = jnp.asarray(C_HOPF, jnp.float32)
@@ -258,7 +259,14 @@ def _coupled_hopf_reference(coupling, k, n_steps, dt=0.1):
     def couple(v):
         src = jnp.broadcast_to(v, (3, 3))  # row i: the sources as seen by target i
         if coupling == "diffusive":
-            return brainmass.diffusive_coupling(src, v, conn, k)
+            # the self term -k s_i v_i goes into the node's linear coefficient
+            # (a_i = a - k s_i, integrated exactly by exponential Euler), the rest
+            # stays explicit; together they are brainmass's diffusive coupling
+            folded = brainmass.additive_coupling(src, conn, k)
+            np.testing.assert_allclose(
+                folded - k * conn.sum(axis=1) * v,
+                brainmass.diffusive_coupling(src, v, conn, k), rtol=1e-5, atol=1e-6)
+            return folded
         if coupling == "additive":
             return brainmass.additive_coupling(src, conn, k)
         if coupling == "sigmoidal":
