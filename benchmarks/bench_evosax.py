@@ -27,7 +27,7 @@ from brainestimators.datasets import make_recordings
 
 SEED000 = r"""
 import os, time, json
-os.environ["BRAINESTIMATORS_NO_CACHE"] = "1"
+os.environ["BRAINESTIMATORS_CACHE"] = "off"
 import brainmass, braintools, brainunit as u, jax.numpy as jnp, numpy as np
 import brainestimators as be
 node = brainmass.HopfStep(1, a=1.5, w=0.3, init_x=braintools.init.Constant(0.5),

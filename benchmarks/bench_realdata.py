@@ -62,9 +62,7 @@ def _held_out(est, X, i, n_trials=4):
 
 def readme_recipe(data):
     """The README quick example's estimator (kept identical to the README)."""
-    return be.HopfRegressor.for_recordings(
-        data.tr, data.sc, per_region={"a": ["fc_strength", "fc_gradient", "sc_strength"],
-                                      "k": ["fc_strength"]}, random_state=0)
+    return be.HopfRegressor.for_recordings(data.tr, data.sc, random_state=0)
 
 
 def part_models(data, label):
