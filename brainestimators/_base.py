@@ -17,7 +17,8 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fit import RowFits, best_row, restarts, run_fit
-from ._maps import derived_names, map_labels, resolve_maps, resolve_values, uses_data
+from ._derived import draw_unfitted, fitted_maps, per_subset, with_values
+from ._maps import derived_names, resolve_maps, resolve_values, uses_data
 from ._params import common_constraints
 from ._plan import Model, connectivity, make_plan, start_point
 from ._predict import predict as _predict_rows
@@ -25,7 +26,7 @@ from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
 from ._specs import get_spec
 from ._uncertainty import estimate, intervals
-from ._validation import as_magnitude, as_ms, check_driven, check_recordings
+from ._validation import as_magnitude, check_driven, check_recordings
 
 __all__ = ["BaseNeuralMassRegressor"]
 
@@ -104,12 +105,12 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if y is None:
             target, ndim = self._recordings(model, X, reset)
             if reset:
-                model = self._with_values(model, target)
+                model = with_values(model, target)
                 if maps is None:
                     maps = resolve_maps(model.params["per_region"], connectivity(model.params),
                                         target, target.shape[2])
             else:
-                model = self._with_values(model, None)
+                model = with_values(model, None, getattr(self, "derived_params_", None))
             plan = make_plan(model, "target", target.shape[1], target.shape[2],
                              target_shape=target.shape[1:], fitting=fitting, maps=maps)
             return plan, None, target, ndim
@@ -118,7 +119,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 "maps and parameter values computed from recordings (fc_gradient, "
                 "peak_frequency, ...) need fit(X) with recordings as the target; with "
                 "fit(X, y) give them as arrays.")
-        model = self._with_values(model, None)
+        model = with_values(model, None, getattr(self, "derived_params_", None))
         drive, target = self._driven(model, X, y, reset)
         mode = "trajectory" if target.ndim == 3 else "readout"
         n_time = target.shape[1] if mode == "trajectory" else (
@@ -129,32 +130,6 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                          n_outputs=n_outputs, target_shape=target.shape[1:] if mode ==
                          "trajectory" else target.shape, fitting=fitting, maps=maps)
         return plan, drive, target, target.ndim
-
-    def _with_values(self, model, X):
-        """``model`` with values computed from recordings filled in: from the
-        training recordings X, else from the fit (``derived_params_``), else
-        zeros (names and shapes only)."""
-        names = derived_names(model.values)
-        if not names:
-            return model
-        if X is None:
-            fitted = getattr(self, "derived_params_", {})
-            if set(names) <= set(fitted):
-                return dataclasses.replace(model, values={**model.values, **{
-                    k: np.asarray(fitted[k], dtype=float) for k in names}})
-        p = model.params
-        sample_dt = as_ms(p["sample_dt"], "sample_dt") or as_ms(p["dt"], "dt")
-        conn = connectivity(p)
-        n = X.shape[2] if X is not None else (1 if conn is None else conn.shape[0])
-        return dataclasses.replace(model, values=resolve_values(model.values, X, sample_dt, n))
-
-    def _fitted_maps(self, model):
-        """The maps of the fit, as ``make_plan`` takes them."""
-        per_region, fitted = model.params["per_region"], getattr(self, "maps_", None)
-        if not fitted or not isinstance(per_region, dict) or set(fitted) - set(per_region):
-            return None  # no maps (or per_region changed since fit: the plan's check says so)
-        return {name: (np.asarray(m, dtype=float), tuple(map_labels(per_region[name])))
-                for name, m in fitted.items()}
 
     # -- fitting -----------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -305,19 +280,11 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         model = self._model()
         X, _ = self._recordings(model, X, reset=False)
-        # maps computed from recordings: each row's from that row only
-        per_region, conn = model.params["per_region"], connectivity(model.params)
-        rows_maps = [resolve_maps(per_region, conn, X[r:r + 1], X.shape[2])
-                     for r in range(X.shape[0] if uses_data(per_region) else 1)]
-        derived = derived_names(model.values)
-        rows_values = [self._with_values(model, X[r:r + 1]).values
-                       for r in range(X.shape[0] if derived else 1)]
-        plan = make_plan(dataclasses.replace(model, values=rows_values[0]), "target", X.shape[1],
-                         X.shape[2], target_shape=X.shape[1:], maps=rows_maps[0])
-        row_fixed = {"maps:" + name: np.stack([m[name][0] for m in rows_maps])
-                     for name in rows_maps[0]} if len(rows_maps) > 1 else {}
-        if len(rows_values) > 1:
-            row_fixed.update({k: np.stack([v[k] for v in rows_values]) for k in derived})
+        # values and maps computed from recordings: each row's from that row only
+        rows = [slice(r, r + 1) for r in range(X.shape[0])]
+        model, maps, row_fixed = per_subset(model, X, rows)
+        plan = make_plan(model, "target", X.shape[1], X.shape[2], target_shape=X.shape[1:],
+                         maps=maps)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         x0 = start_point(model, plan)
         res = run_fit(plan, X[:, None], None, seed, np.tile(x0, (X.shape[0], 1)),
@@ -331,8 +298,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 f"Every evaluated candidate diverged (NaN/inf loss) for rows {bad.tolist()}: "
                 "narrow the bounds, lower dt or the noise, or check those recordings' units "
                 "and scale.")
-        maps = {name: np.stack([np.asarray(rows_maps[min(r, len(rows_maps) - 1)][name][0])
-                                for r in range(X.shape[0])]) for name in rows_maps[0]}
+        maps = {name: row_fixed.get("maps:" + name, np.repeat(m[None], X.shape[0], axis=0))
+                for name, (m, _) in maps.items()}
         return RowFits(plan.layout.flat_names, np.asarray(res.theta, float),
                        np.asarray(res.loss, float), [plan.layout.unflatten(t) for t in res.theta],
                        np.asarray(res.converged), np.asarray(res.n_iter), res.history, maps)
@@ -342,7 +309,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """Plan, theta and data for predict / score / simulate."""
         check_is_fitted(self)
         model = self._model()
-        maps = self._fitted_maps(model)
+        maps = fitted_maps(model, getattr(self, "maps_", None))
         if self.fit_mode_ == "target":
             plan, drive, target, _ = self._plan(model, X, None, reset=False, maps=maps)
             if target.shape[2] != self.n_regions_:
@@ -455,7 +422,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         fitted = hasattr(self, "best_params_")
         if not fitted:
             self._validate_params()
-            return self._draw(keys, X, n_time)
+            return draw_unfitted(self._model(), keys, X, n_time)
         if X is None:
             if self.fit_mode_ != "target":
                 raise ValueError("A driven model needs the drive X to simulate.")
@@ -467,26 +434,6 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if self.fit_mode_ != "target" and self.target_ndim_ == 1:
             out = out.reshape(out.shape[:2])
         return out
-
-    def _draw(self, keys, X, n_time):
-        """Recordings at the constructor values (nothing fitted)."""
-        model = self._model()
-        if derived_names(model.values):
-            raise ValueError(
-                f"parameters {derived_names(model.values)} are computed from the recordings "
-                "in fit (e.g. w='peak_frequency'): fit the estimator first, or give them as "
-                "numbers to simulate without fitting.")
-        conn = connectivity(model.params)
-        if X is not None:
-            X = np.asarray(X)
-            n_time = n_time or X.shape[1]
-            n_regions = X.shape[2] if X.ndim == 3 else 1
-        else:
-            if n_time is None:
-                raise ValueError("An unfitted model needs n_time (or X) to simulate.")
-            n_regions = 1 if conn is None else conn.shape[0]
-        plan = make_plan(model, "target", n_time, n_regions, fitting=False)
-        return _sample_rows(plan, jnp.zeros(0, jnp.float32), None, keys)
 
 
 def _map_names(plan):

@@ -129,11 +129,9 @@ def fit_folds(estimator, X, cv=None, batch_size=None):
     >>> [round(f.score(d.bold[test]), 2) >= -1 for f, (_, test) in zip(fits, splits)]
     [True, True, True]
     """
-    import dataclasses
-
     from sklearn.model_selection import check_cv
 
-    from ._maps import derived_names, resolve_maps
+    from ._derived import per_subset
     from ._plan import make_plan
 
     X = _recordings(X)
@@ -147,17 +145,9 @@ def fit_folds(estimator, X, cv=None, batch_size=None):
     est._validate_params()
     model = est._model()
     Xv, ndim = est._recordings(model, X, reset=True)
-    conn = connectivity(model.params)
-    folds = []
-    for tr, _ in splits:
-        m = est._with_values(model, Xv[tr])
-        folds.append((m.values, resolve_maps(model.params["per_region"], conn, Xv[tr],
-                                             Xv.shape[2])))
-    plan = make_plan(dataclasses.replace(model, values=folds[0][0]), "target", Xv.shape[1],
-                     Xv.shape[2], target_shape=Xv.shape[1:], maps=folds[0][1])
-    values = {"maps:" + name: np.stack([f[1][name][0] for f in folds]) for name in folds[0][1]}
-    values.update({k: np.stack([np.asarray(f[0][k], float) for f in folds])
-                   for k in derived_names(model.values)})
+    model, maps, values = per_subset(model, Xv, [tr for tr, _ in splits])
+    plan = make_plan(model, "target", Xv.shape[1], Xv.shape[2], target_shape=Xv.shape[1:],
+                     maps=maps)
     seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
     x0 = start_point(model, plan)
     target = np.stack([Xv[tr] for tr, _ in splits])
