@@ -235,7 +235,7 @@ class Evaluator:
             return obj.compare if prepared else obj.loss
         weights = fixed["objective:weights"]
         if prepared:
-            return lambda prediction, features: obj._weighted_compare(prediction, features,
+            return lambda prediction, features: obj.weighted_compare(prediction, features,
                                                                       weights)
         return lambda prediction, target: obj.weighted_loss(prediction, target, weights)
 

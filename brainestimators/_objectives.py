@@ -263,7 +263,8 @@ class JointObjective(Objective):
     def _prepare(self, target):
         return tuple(c.prepare(target) if c.prepared else target for c in self.components)
 
-    def _weighted_compare(self, prediction, features, weights):
+    def weighted_compare(self, prediction, features, weights):
+        """:meth:`weighted_loss` against the target's summaries (``prepare``'s)."""
         losses = jnp.stack([jnp.reshape(jnp.asarray(
             c.compare(prediction, f) if c.prepared else c.loss(prediction, f)), ())
             for c, f in zip(self.components, features)])
@@ -295,7 +296,7 @@ def _joint(components, weights):
             return joint._prepare(target)
 
         def compare(prediction, features):
-            return joint._weighted_compare(prediction, features, weights)
+            return joint.weighted_compare(prediction, features, weights)
 
         name = "+".join(c.name if w == 1 else f"{w:g}*{c.name}"
                         for c, w in zip(components, weights))
