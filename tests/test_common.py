@@ -134,8 +134,9 @@ def test_in_range_reruns_every_expected_failure():
 #
 # The tiny instances above keep the default suite fast; these run every check on
 # each class exactly as a user gets it (100 optimizer steps, 100 ms at dt = 0.1).
-# About 13 minutes per class on 2 busy cores, so slow and not in CI's run; run
-# them with `python -m pytest -m slow tests/test_common.py` (or `-k Hopf` for one).
+# About 3 minutes per class on 2 cores (58 minutes for all 18), so slow and not in
+# CI's run; run them with `python -m pytest -m slow tests/test_common.py` (or
+# `-k Hopf` for one).
 
 def _default(cls):
     return cls("Hopf") if cls is be.NeuralMassRegressor else cls()

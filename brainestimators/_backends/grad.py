@@ -173,7 +173,8 @@ def run(problem, settings, tracker):
     # by less than tol over the last PLATEAU steps (not a stop rule: Adam often
     # overshoots for a few steps and then improves again)
     if len(trail) > PLATEAU:
-        plateau = trail[-PLATEAU - 1] - trail[-1] < tracker.tol
+        with np.errstate(invalid="ignore"):  # inf - inf: a row that never had a finite loss
+            plateau = (trail[-PLATEAU - 1] - trail[-1] < tracker.tol) & np.isfinite(trail[-1])
         for r in np.flatnonzero(plateau):
             if tracker.reason[r] == "max_iter":
                 tracker.finish(r, True)
