@@ -18,3 +18,12 @@ def fc_corr_numpy(pred, target):
     return float(np.mean([
         np.corrcoef(np.corrcoef(p.T)[iu], np.corrcoef(t.T)[iu])[0, 1]
         for p, t in zip(pred, target)]))
+
+
+def whole_brain_hopf(d, **params):
+    """A small whole-brain Hopf regressor for the cohort ``d`` (a
+    ``make_hopf_cohort`` Bunch): fitted k and a, two steps, ``fc_corr``."""
+    base = dict(w=d.w, noise_sigma=6e-4, connectivity=d.sc, dt=d.tr / 10, sample_dt=d.tr,
+                transient=5 * d.tr, bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5)},
+                objective="fc_corr", max_iter=2, random_state=0)
+    return HopfRegressor(**{**base, **params})

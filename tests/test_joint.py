@@ -11,6 +11,8 @@ from brainestimators._objectives import OBJECTIVES
 from brainestimators._sweeps import _dominated
 from brainestimators.datasets import make_hopf_cohort
 
+from _data import whole_brain_hopf
+
 
 @pytest.fixture(scope="module")
 def cohort():
@@ -18,10 +20,7 @@ def cohort():
 
 
 def _est(d, **kw):
-    params = dict(w=d.w, noise_sigma=6e-4, connectivity=d.sc, dt=d.tr / 10, sample_dt=d.tr,
-                  transient=5 * d.tr, bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5)},
-                  objective={"fc_corr": 1.0, "fcd_ks": 0.5}, max_iter=2, random_state=0)
-    return be.HopfRegressor(**{**params, **kw})
+    return whole_brain_hopf(d, **{"objective": {"fc_corr": 1.0, "fcd_ks": 0.5}, **kw})
 
 
 def _pair(seed=0, shape=(120, 5)):

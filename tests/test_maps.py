@@ -10,23 +10,18 @@ from brainestimators import _maps
 from brainestimators._layout import expand
 from brainestimators.datasets import make_hopf_cohort, peak_frequencies
 
+from _data import whole_brain_hopf
+
 
 @pytest.fixture(scope="module")
 def cohort():
     return make_hopf_cohort(n_subjects=3, n_regions=6, n_time=120, random_state=0)
 
 
-def _est(d, **kw):
-    params = dict(w=d.w, noise_sigma=6e-4, connectivity=d.sc, dt=d.tr / 10, sample_dt=d.tr,
-                  transient=5 * d.tr, bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5)},
-                  objective="fc_corr", max_iter=2, random_state=0)
-    return be.HopfRegressor(**{**params, **kw})
-
-
 def test_map_layout_names_boxes_and_expansion(cohort):
     d = cohort
     m = np.stack([np.linspace(-1, 1, 6), np.linspace(0, 2, 6)])
-    est = _est(d, per_region={"a": m}, bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5),
+    est = whole_brain_hopf(d, per_region={"a": m}, bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5),
                                                "a:map1": (-1e-6, 2e-6)})
     assert est.param_names() == ["k", "a", "a:map0", "a:map1"]
     plan = be._plan.make_plan(est._model(), "target", 120, 6)
@@ -47,7 +42,7 @@ def test_builtin_maps_are_centred_unit_and_named(cohort):
     g = _maps.fc_gradient(d.bold)
     assert g.shape == (6,) and np.isclose(np.max(g), 1) and np.isclose(g.mean(), 0)
     assert np.allclose(g, _maps.fc_gradient(d.bold))  # deterministic, sign fixed
-    est = _est(d, per_region={"a": ["sc_strength", "fc_gradient", np.arange(6.0)]})
+    est = whole_brain_hopf(d, per_region={"a": ["sc_strength", "fc_gradient", np.arange(6.0)]})
     assert est.param_names() == ["k", "a", "a:sc_strength", "a:fc_gradient", "a:map2"]
 
 
@@ -69,7 +64,7 @@ def test_data_maps_come_from_the_training_rows_only(cohort, monkeypatch):
     real = _maps.fc_gradient
     monkeypatch.setitem(_maps.MAPS, "fc_gradient", _maps.BuiltinMap(
         "fc_gradient", lambda conn, Z: seen.append(np.array(Z)) or real(Z), "spy", True))
-    est = _est(d, per_region={"a": ["fc_gradient"]}).fit(X[:2])
+    est = whole_brain_hopf(d, per_region={"a": ["fc_gradient"]}).fit(X[:2])
     assert len(seen) == 1 and np.array_equal(seen[0], X[:2])
     assert np.allclose(est.maps_["a"][0], real(X[:2]))
     before = est.predict(X[2:])
@@ -82,7 +77,7 @@ def test_data_maps_come_from_the_training_rows_only(cohort, monkeypatch):
 def test_each_fold_maps_and_values_use_its_own_training_rows(cohort):
     d = cohort
     X = d.bold
-    est = _est(d, w="peak_frequency", per_region={"a": ["fc_gradient", "sc_strength"]})
+    est = whole_brain_hopf(d, w="peak_frequency", per_region={"a": ["fc_gradient", "sc_strength"]})
     fits, splits = be.fit_folds(est, X, LeaveOneOut())
     for f, (train, test) in zip(fits, splits):
         assert np.allclose(f.maps_["a"][0], _maps.fc_gradient(X[train]), atol=1e-6)
@@ -95,7 +90,7 @@ def test_each_fold_maps_and_values_use_its_own_training_rows(cohort):
 def test_fit_rows_computes_each_rows_maps_from_that_row(cohort):
     d = cohort
     X = d.bold
-    est = _est(d, per_region={"a": ["fc_gradient"]})
+    est = whole_brain_hopf(d, per_region={"a": ["fc_gradient"]})
     rows = est.fit_rows(X)
     for i in range(3):
         assert np.allclose(rows.maps["a"][i, 0], _maps.fc_gradient(X[i:i + 1]), atol=1e-6)
@@ -106,24 +101,25 @@ def test_fit_rows_computes_each_rows_maps_from_that_row(cohort):
 def test_peak_frequency_is_computed_in_fit(cohort):
     d = cohort
     X = d.bold
-    est = _est(d, w="peak_frequency").fit(X[:2])
+    est = whole_brain_hopf(d, w="peak_frequency").fit(X[:2])
     w = 2 * np.pi * peak_frequencies(X[:2], d.tr) / 1000
     assert np.allclose(est.derived_params_["w"], w, rtol=1e-6)
-    ref = _est(d, w=w).fit(X[:2])
+    ref = whole_brain_hopf(d, w=w).fit(X[:2])
     assert np.isclose(ref.best_loss_, est.best_loss_) and np.isclose(ref.score(X[2:]),
                                                                      est.score(X[2:]))
     with pytest.raises(ValueError, match="fit the estimator first"):
-        _est(d, w="peak_frequency").simulate(1, n_time=50)
+        whole_brain_hopf(d, w="peak_frequency").simulate(1, n_time=50)
 
 
 def test_map_errors_say_what_is_expected(cohort):
     d = cohort
     with pytest.raises(ValueError, match="unknown map 'myelin'"):
-        _est(d, per_region={"a": ["myelin"]}).fit(d.bold)
+        whole_brain_hopf(d, per_region={"a": ["myelin"]}).fit(d.bold)
     with pytest.raises(ValueError, match=r"\(n_maps, 6\)"):
-        _est(d, per_region={"a": np.ones(5)}).fit(d.bold)
+        whole_brain_hopf(d, per_region={"a": np.ones(5)}).fit(d.bold)
     with pytest.raises(ValueError, match="need fit\\(X\\) with recordings"):
-        _est(d, per_region={"a": ["fc_gradient"]}).fit(np.ones((3, 2)), np.ones((3, 6)))
+        whole_brain_hopf(d, per_region={"a": ["fc_gradient"]}).fit(np.ones((3, 2)),
+                                                                   np.ones((3, 6)))
 
 
 def test_surrogates_keep_what_they_promise():
@@ -152,7 +148,7 @@ def test_surrogates_keep_what_they_promise():
 def test_null_rows_equal_single_fits_with_the_surrogate(cohort):
     d = cohort
     X = d.bold
-    est = _est(d, per_region={"a": ["sc_strength", "fc_gradient"]})
+    est = whole_brain_hopf(d, per_region={"a": ["sc_strength", "fc_gradient"]})
     test = be.map_null_test(est, X[:2], n_null=3, maps=["a:fc_gradient"], X_test=X[2:],
                             scoring="fc_corr", random_state=0, batch_size=2)
     assert test.null_losses.shape == (3,) and test.null_test_scores.shape == (3,)
