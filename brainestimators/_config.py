@@ -16,6 +16,7 @@ least recently used entries evicted first), unless
 
 import importlib.util
 import os
+import re
 
 import jax
 
@@ -25,6 +26,12 @@ __all__ = ["enable_compilation_cache", "DEFAULT_MAX_SIZE"]
 DEFAULT_MAX_SIZE = 2 * 2**30
 
 _OFF = {"0", "off", "false", "no", "none"}
+
+# The names JAX's persistent cache gives its entries (jax/_src/lru_cache.py):
+# ``<module>-<sha256 hex>-cache`` and its access time ``...-atime``. Only such
+# files are ever pruned: the directory may be one the user also keeps other
+# files in.
+_ENTRY = re.compile(r"-[0-9a-f]{64}-(cache|atime)$")
 
 
 def _default_path():
@@ -53,7 +60,9 @@ def enable_compilation_cache(path=None, min_compile_time=0.0, max_size=DEFAULT_M
         the least recently used entries itself when the ``filelock`` package
         is installed (it needs it for ``jax_compilation_cache_max_size``);
         otherwise the oldest entries are pruned here, once, when the cache
-        is enabled.
+        is enabled. Only the cache's own entries count and are pruned
+        (files named ``<name>-<sha256>-cache`` / ``-atime``, as JAX writes
+        them); any other file in ``path`` is left alone.
 
     Returns
     -------
@@ -80,11 +89,12 @@ def enable_compilation_cache(path=None, min_compile_time=0.0, max_size=DEFAULT_M
 
 
 def prune(path, max_size):
-    """Delete the least recently used files of ``path`` until it holds at most ``max_size`` bytes."""
+    """Delete the least recently used cache entries of ``path`` until they hold at most
+    ``max_size`` bytes; files the cache did not write are neither counted nor touched."""
     entries = []
     with os.scandir(path) as it:
         for e in it:
-            if e.is_file(follow_symlinks=False):
+            if _ENTRY.search(e.name) and e.is_file(follow_symlinks=False):
                 st = e.stat(follow_symlinks=False)
                 entries.append((max(st.st_atime, st.st_mtime), st.st_size, e.path))
     total = sum(size for _, size, _ in entries)
