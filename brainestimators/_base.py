@@ -31,7 +31,7 @@ from ._validation import as_magnitude, check_driven, check_recordings
 __all__ = ["BaseNeuralMassRegressor"]
 
 _UNCERTAINTY_ATTRIBUTES = ("param_cov_", "param_std_", "identifiability_", "bootstrap_params_",
-                           "_layout")
+                           "_layout", "_batched_by")
 
 
 class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
@@ -180,12 +180,16 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             self._layout = plan.layout
         return self
 
-    def _store_fit(self, plan, res, r, ndim, seed, row_fixed=None):
+    def _store_fit(self, plan, res, r, ndim, seed, row_fixed=None, batched_by=None):
         """Set the fitted attributes from row ``r`` of a :class:`~._fit.FitResult`.
 
         ``row_fixed``: that row's own traced values (its maps, its computed
         parameter values), where they differ from ``plan.fixed``. Clears the
-        uncertainty of an earlier fit.
+        uncertainty of an earlier fit. The restart attributes describe the
+        one start of row ``r`` (:meth:`fit` replaces them with its restarts').
+        ``batched_by``: the function that fitted this row among others
+        (``'fit_folds'``, ...), which fits each row once, without restarts or
+        uncertainty.
         """
         fixed = {**plan.fixed, **(row_fixed or {})}
         self.best_params_ = plan.layout.unflatten(res.theta[r])
@@ -203,8 +207,12 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                       for name in _map_names(plan)}
         self.derived_params_ = {name: np.asarray(fixed[name], dtype=float)
                                 for name in derived_names(self._model_params())}
+        self.restart_losses_ = np.asarray(res.loss[r:r + 1], float)
+        self.restart_spread_ = plan.layout.unflatten(np.zeros(plan.layout.size))
         for name in _UNCERTAINTY_ATTRIBUTES:  # none from an earlier fit
             self.__dict__.pop(name, None)
+        if batched_by is not None:
+            self._batched_by = batched_by
         return self
 
     def conf_int(self, alpha=0.05):
@@ -228,6 +236,13 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if not hasattr(self, "param_cov_"):
+            by = getattr(self, "_batched_by", None)
+            if by is not None:
+                raise ValueError(
+                    f"conf_int needs param_cov_, which {by} does not compute: it fits every "
+                    "row once, without restarts or uncertainty (uncertainty="
+                    f"{self.uncertainty!r} and n_restarts apply to fit()). For intervals, "
+                    "refit this estimator with fit() on its own training recordings.")
             raise ValueError("conf_int needs a fit with uncertainty='sandwich' or 'bootstrap'; "
                              "this one was fitted with uncertainty=None.")
         return intervals(self._layout, self.best_params_, self.param_std_, alpha)

@@ -34,3 +34,49 @@ def test_cache_prune_leaves_foreign_files_alone(tmp_path):
     left = sorted(p.name for p in tmp_path.iterdir())
     assert {"chapter0.tex", "chapter1.tex", "chapter2.tex", "notes-cache"} <= set(left)
     assert {n for n in left if n in entries} == set(entries[4:])  # the newest entries stay
+
+
+# -- r2-07 / r2-08: batched fits (folds, Pareto weightings, map nulls) --------
+def _cohort_estimator(**kw):
+    from brainestimators.datasets import make_hopf_cohort
+
+    d = make_hopf_cohort(n_subjects=3, n_regions=6, n_time=120, random_state=0)
+    est = be.HopfRegressor(w=d.w, noise_sigma=6e-4, connectivity=d.sc, dt=d.tr / 10,
+                           sample_dt=d.tr, transient=5 * d.tr,
+                           bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5)}, objective="fc_corr",
+                           max_iter=1, **kw)
+    return d, est
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 1.5, True])
+def test_batch_size_must_be_a_positive_integer(batch_size):
+    from sklearn.model_selection import LeaveOneOut
+
+    d, est = _cohort_estimator()
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        be.fit_folds(est, d.bold, LeaveOneOut(), batch_size=batch_size)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        be.map_null_test(est.set_params(per_region={"a": ["fc_gradient"]}), d.bold, n_null=2,
+                         batch_size=batch_size)
+
+
+def test_main_job_refuses_a_nonpositive_batch_size(capsys):
+    from brainestimators._main import main
+
+    with pytest.raises(SystemExit):
+        main(["--data", "synthetic", "--batch-size", "0"])
+    assert "--batch-size: must be a positive integer" in capsys.readouterr().err
+
+
+def test_batched_fits_set_the_restart_attributes_and_say_why_no_intervals():
+    from sklearn.model_selection import LeaveOneOut
+
+    d, est = _cohort_estimator(uncertainty="sandwich", n_restarts=2)
+    fits, _ = be.fit_folds(est, d.bold, LeaveOneOut())
+    for f in fits:
+        assert f.restart_losses_.shape == (1,) and f.restart_losses_[0] == f.best_loss_
+        assert f.restart_spread_ == {"k": 0.0, "a": 0.0}
+    with pytest.raises(ValueError, match="fit_folds does not compute") as info:
+        fits[0].conf_int()
+    assert "uncertainty=None" not in str(info.value)
+    assert "uncertainty='sandwich'" in str(info.value)
