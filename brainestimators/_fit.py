@@ -9,6 +9,7 @@ import numpy as np
 
 from ._backends import Problem, StopFitting, Tracker, box_points
 from ._cost import check_fit_cost
+from ._stack import user_stacklevel
 
 __all__ = ["FitResult", "RowFits", "run_fit", "restarts", "best_row"]
 
@@ -88,7 +89,7 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
     # candidates of every row (driven fits: every sample)
     n_sims = target.shape[0] * (1 if plan.config.mode == "target" else target.shape[1])
     check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
-                   backend.gradient(settings), max_iter, plan.fixed, stacklevel=4)
+                   backend.gradient(settings), max_iter, plan.fixed)
     row_fixed = {k: jnp.asarray(v, jnp.float32) for k, v in (row_fixed or {}).items()}
     for k, v in row_fixed.items():
         if k not in plan.fixed or v.shape != (len(x0),) + tuple(plan.fixed[k].shape):
@@ -159,12 +160,12 @@ def best_row(res, objective="the objective"):
     if res.reason[i] in ("callback", "interrupted"):
         warnings.warn(
             f"Fitting stopped early ({res.reason[i]}) after {res.n_iter[i]} iterations; "
-            "keeping the best parameters found so far.", RuntimeWarning, stacklevel=4)
+            "keeping the best parameters found so far.", RuntimeWarning, stacklevel=user_stacklevel())
     if res.flat[i]:
         warnings.warn(
             f"The loss took one value ({res.loss[i]:.6g}) at all {len(res.history[i])} "
             f"evaluated points: the objective {objective!r} cannot tell these parameters "
             "apart on this data, so the fitted values are the start point. Use an objective "
             "the data can move, more samples or regions, or other bounds.", RuntimeWarning,
-            stacklevel=4)
+            stacklevel=user_stacklevel())
     return i

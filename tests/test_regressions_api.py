@@ -80,3 +80,24 @@ def test_batched_fits_set_the_restart_attributes_and_say_why_no_intervals():
         fits[0].conf_int()
     assert "uncertainty=None" not in str(info.value)
     assert "uncertainty='sandwich'" in str(info.value)
+
+
+# -- r2-10: the cost warning points at the caller; public names -------------
+def test_fit_cost_warning_points_at_the_callers_line():
+    import warnings
+
+    assert be.FitCostWarning.__module__.startswith("brainestimators")
+    assert issubclass(be.FitCostError, MemoryError) and "FitCostWarning" in be.__all__
+    X = np.zeros((1, 50, 1))
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        line = _line() + 1
+        be.HopfRegressor(w=0.3, bounds={"a": (0.1, 2.0)}, max_iter=10**8, callback=lambda p: True).fit(X)
+    cost = [w for w in rec if issubclass(w.category, be.FitCostWarning)]
+    assert cost and (cost[0].filename, cost[0].lineno) == (__file__, line)
+
+
+def _line():
+    import inspect
+
+    return inspect.currentframe().f_back.f_lineno

@@ -213,6 +213,17 @@ def test_cost_guard_warns_about_the_gw_case_within_a_second():
     assert cost.seconds > 600
 
 
+def test_cost_estimate_grows_with_the_candidates_evaluated_at_once():
+    # 16 candidates simulate 16 times what 1 does: steps and the per-simulation
+    # memory and time scale by 16 (the noise, shared by a row's candidates, does not)
+    one, two, many = (estimate_fit_cost(_gw_config(), n_candidates=n) for n in (1, 2, 16))
+    assert (one.simulations, many.simulations) == (1, 16)
+    assert many.candidate_steps == 16 * one.candidate_steps
+    assert many.bytes - one.bytes == 15 * (two.bytes - one.bytes) > 0
+    assert many.seconds - one.seconds == pytest.approx(15 * (two.seconds - one.seconds))
+    assert many.bytes > 4 * one.bytes and many.seconds > 4 * one.seconds
+
+
 def test_cost_guard_warns_when_dt_is_far_finer_than_the_time_scale():
     cfg = SimConfig(model="Hopf", n_regions=2, n_steps=200_001, dt=0.1, sample_every=1000)
     with pytest.warns(FitCostWarning, match="times finer than Hopf's time scale"):
