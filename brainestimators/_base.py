@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._fit import RowFits, best_row, restarts, run_fit
+from ._fit import RowFits, best_row, restarts, run_fit, warn_rows
 from ._derived import draw_unfitted, fitted_maps, per_subset, with_values
 from ._maps import derived_names, resolve_maps, resolve_values, uses_data
 from ._params import common_constraints
@@ -280,7 +280,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ``clone(est).fit(X[i:i + 1])`` (same seed, same start), maps computed
         from recordings (``'fc_gradient'``) included: row ``i``'s come from
         ``X[i]`` alone. ``n_restarts`` and ``uncertainty`` apply to
-        :meth:`fit` only.
+        :meth:`fit` only. Each row has its own verdict (``converged``,
+        ``flat``, ``stop_reason``); one warning names the rows whose loss
+        never moved (their parameters are the start point) or whose fit
+        was stopped early.
 
         Parameters
         ----------
@@ -313,11 +316,13 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 f"Every evaluated candidate diverged (NaN/inf loss) for rows {bad.tolist()}: "
                 "narrow the bounds, lower dt or the noise, or check those recordings' units "
                 "and scale.")
+        warn_rows(res, plan.objective.name)
         maps = {name: row_fixed.get("maps:" + name, np.repeat(m[None], X.shape[0], axis=0))
                 for name, (m, _) in maps.items()}
         return RowFits(plan.layout.flat_names, np.asarray(res.theta, float),
                        np.asarray(res.loss, float), [plan.layout.unflatten(t) for t in res.theta],
-                       np.asarray(res.converged), np.asarray(res.n_iter), res.history, maps)
+                       np.asarray(res.converged), np.asarray(res.n_iter), res.history, maps,
+                       res.flat, res.reason)
 
     # -- prediction --------------------------------------------------------
     def _fitted_plan(self, X, y=None):

@@ -11,7 +11,7 @@ from ._backends import Problem, StopFitting, Tracker, box_points
 from ._cost import check_fit_cost
 from ._stack import user_stacklevel
 
-__all__ = ["FitResult", "RowFits", "run_fit", "restarts", "best_row"]
+__all__ = ["FitResult", "RowFits", "run_fit", "restarts", "best_row", "warn_rows"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,13 @@ class RowFits:
     params : list of dict
         ``best_params_`` of each row.
     converged : ndarray of shape (n_rows,)
+        Each row's verdict, as ``converged_`` of a single fit: ``False`` where
+        the search stopped on ``max_iter`` or the loss never moved.
+    flat : ndarray of shape (n_rows,)
+        Rows whose loss took one value at every evaluated point: their
+        parameters are the start point, not a fit (a warning names them).
+    stop_reason : list of str
+        Each row's ``stop_reason_``.
     n_iter : ndarray of shape (n_rows,)
     history : list of list of float
     maps : dict
@@ -50,10 +57,14 @@ class RowFits:
         recordings).
     """
 
-    def __init__(self, names, theta, loss, params, converged, n_iter, history, maps=None):
+    def __init__(self, names, theta, loss, params, converged, n_iter, history, maps=None,
+                 flat=None, stop_reason=None):
         self.names, self.theta, self.loss, self.params = names, theta, loss, params
         self.converged, self.n_iter, self.history = converged, n_iter, history
         self.maps = maps or {}
+        self.flat = np.zeros(len(theta), bool) if flat is None else np.asarray(flat, bool)
+        self.stop_reason = list(stop_reason) if stop_reason is not None else ["max_iter"] * len(
+            theta)
 
 
 def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=None,
@@ -169,3 +180,37 @@ def best_row(res, objective="the objective"):
             "the data can move, more samples or regions, or other bounds.", RuntimeWarning,
             stacklevel=user_stacklevel())
     return i
+
+
+def warn_rows(res, objective="the objective", rows="rows", offset=0):
+    """Warn once about the rows of a per-row fit that did not fit, naming them.
+
+    A row whose loss took one value at every evaluated point returns its
+    start point (its ``converged`` is False), one whose every candidate
+    diverged its start point with an infinite loss, one stopped by the
+    callback its best point so far: the per-row counterparts of the single
+    fit's warnings. ``rows`` names what the rows are (``'rows'``,
+    ``'folds'``, ...); ``offset`` numbers them from there (a batch of a
+    longer stack).
+    """
+    flat = (offset + np.flatnonzero(res.flat & res.found)).tolist()
+    diverged = (offset + np.flatnonzero(~res.found)).tolist()
+    stopped = [offset + i for i, r in enumerate(res.reason) if r in ("callback", "interrupted")]
+    parts = []
+    if flat:
+        parts.append(
+            f"the loss took one value at every evaluated point for {rows} {flat}: the "
+            f"objective {objective!r} cannot tell these parameters apart on their data, so "
+            "their fitted values are the start point (converged is False)")
+    if diverged:
+        parts.append(f"every evaluated candidate diverged (NaN/inf loss) for {rows} {diverged}: "
+                     "their fitted values are the start point")
+    if stopped:
+        parts.append(f"fitting stopped early ({res.reason[stopped[0] - offset]}) for {rows} "
+                     f"{stopped}: their fitted values are the best found so far")
+    if parts:
+        text = "; ".join(parts)
+        warnings.warn(
+            text[0].upper() + text[1:] + ". Check those recordings' units and scale, or use "
+            "an objective the data can move, more samples or other bounds.", RuntimeWarning,
+            stacklevel=user_stacklevel())

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from ._fit import run_fit
+from ._fit import run_fit, warn_rows
 from ._maps import map_labels, surrogate_maps
 from ._objectives import JointObjective, resolve_objective
 from ._plan import connectivity, start_point
@@ -83,6 +83,7 @@ def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None, by="fit
                       n_iter_no_change=est.n_iter_no_change, callback=est.callback,
                       verbose=est.verbose, label=f"{type(est).__name__} batch [{est.backend}]",
                       row_fixed=part)
+        warn_rows(res, plan.objective.name, _ROWS.get(by, "rows"), offset=start)
         for j, r in enumerate(rows):
             e = clone(est)
             if row_params is not None:
@@ -170,12 +171,17 @@ def fit_folds(estimator, X, cv=None, batch_size=None):
                       max_iter=est.max_iter, tol=est.tol, n_iter_no_change=est.n_iter_no_change,
                       callback=est.callback, verbose=est.verbose,
                       label=f"{type(est).__name__} folds [{est.backend}]", row_fixed=part or None)
+        warn_rows(res, plan.objective.name, "folds", offset=start)
         for j, r in enumerate(rows):
             e = clone(est)
             e.n_features_in_ = Xv.shape[1]
             out.append(e._store_fit(plan, res, j, ndim, seed, {k: v[j] for k, v in part.items()},
                                     batched_by="fit_folds"))
     return out, splits
+
+
+#: what the rows of each batched fit are, for the messages
+_ROWS = {"pareto_front": "weightings", "map_null_test": "rows (0: the real map)"}
 
 
 def _batch_step(batch_size, n, what):

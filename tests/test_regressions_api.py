@@ -101,3 +101,20 @@ def _line():
     import inspect
 
     return inspect.currentframe().f_back.f_lineno
+
+
+# -- r2-12: per-row fits say which rows did not fit ---------------------------
+def test_per_row_fits_warn_once_naming_a_flat_row():
+    from brainestimators.datasets import make_recordings
+
+    X = make_recordings(be.HopfRegressor(a=1.0, w=0.3, initial_state={"x": 0.5}), 3, 100, 2,
+                        random_state=0)
+    X[1] *= 1e30  # no parameter moves this row's loss
+    est = be.HopfRegressor(bounds={"a": (0, 2)}, initial_state={"x": 0.5}, max_iter=3)
+    with pytest.warns(RuntimeWarning, match=r"for rows \[1\]") as rec:
+        fits = est.fit_rows(X)
+    assert len([w for w in rec if "rows [1]" in str(w.message)]) == 1
+    assert fits.flat.tolist() == [False, True, False]
+    assert not fits.converged[1] and len(fits.stop_reason) == 3
+    with pytest.warns(RuntimeWarning, match=r"for rows \[1\]"):
+        be.GenerativeEmbedding(est).fit_transform(X)
