@@ -205,6 +205,9 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.noise_seed_ = seed
         self.maps_ = {name: np.asarray(fixed["maps:" + name], dtype=float)
                       for name in _map_names(plan)}
+        self.map_names_ = {name: [e.name.split(":", 1)[1] for e in plan.layout.entries
+                                  if e.target == name and e.map_index is not None]
+                           for name in self.maps_}
         self.derived_params_ = {name: np.asarray(fixed[name], dtype=float)
                                 for name in derived_names(self._model_params())}
         self.restart_losses_ = np.asarray(res.loss[r:r + 1], float)
@@ -329,7 +332,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """Plan, theta and data for predict / score / simulate."""
         check_is_fitted(self)
         model = self._model()
-        maps = fitted_maps(model, getattr(self, "maps_", None))
+        maps = fitted_maps(model, getattr(self, "maps_", None), getattr(self, "map_names_", None))
         if self.fit_mode_ == "target":
             plan, drive, target, _ = self._plan(model, X, None, reset=False, maps=maps)
             if target.shape[2] != self.n_regions_:
@@ -351,7 +354,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                     f"{self.n_regions_} regions.")
         if set(plan.layout.names) != set(self.best_params_):
             raise ValueError(
-                f"bounds changed since fit ({sorted(self.best_params_)} -> "
+                f"bounds or per_region changed since fit ({sorted(self.best_params_)} -> "
                 f"{list(plan.layout.names)}); refit.")
         theta = jnp.asarray(plan.layout.flatten(self.best_params_), jnp.float32)
         d = None if drive is None else jnp.asarray(drive, jnp.float32)

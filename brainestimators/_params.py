@@ -289,4 +289,9 @@ FITTED_ATTRIBUTES = """
         ``per_region`` parameter as fitted. Maps computed from recordings
         (``'fc_gradient'``) come from the training rows and are reused
         unchanged by ``predict``, ``score`` and ``simulate``.
+    map_names_ : dict
+        ``{name: [map name, ...]}``: the name of each row of ``maps_``
+        (``'fc_gradient'``, ``'map0'`` for an array). Coefficients find
+        their maps by name, so reordering ``per_region``'s maps after the
+        fit keeps each coefficient on its own map.
 """

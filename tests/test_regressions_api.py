@@ -118,3 +118,26 @@ def test_per_row_fits_warn_once_naming_a_flat_row():
     assert not fits.converged[1] and len(fits.stop_reason) == 3
     with pytest.warns(RuntimeWarning, match=r"for rows \[1\]"):
         be.GenerativeEmbedding(est).fit_transform(X)
+
+
+# -- r2-06: fitted map coefficients follow their maps by name -----------------
+def test_reordering_map_names_after_fit_keeps_each_coefficient_on_its_map():
+    from brainestimators.datasets import make_hopf_cohort
+
+    d = make_hopf_cohort(n_subjects=2, n_regions=5, n_time=80, random_state=0)
+    e = be.HopfRegressor(
+        w=d.w, noise_sigma=6e-4, connectivity=d.sc, dt=d.tr / 10, sample_dt=d.tr,
+        transient=2 * d.tr, bounds={"k": (0, 8e-3), "a": (-1e-4, 5e-5),
+                                    "a:fc_strength": (-1e-4, 1e-4),
+                                    "a:fc_gradient": (-1e-4, 1e-4)},
+        init={"a": -2e-5, "a:fc_strength": 9e-5, "a:fc_gradient": -9e-5},
+        per_region={"a": ["fc_strength", "fc_gradient"]}, objective="fc_corr", max_iter=1,
+        optimizer=be.Optax("adam", 1e-6), random_state=0).fit(d.bold)
+    assert e.map_names_ == {"a": ["fc_strength", "fc_gradient"]}
+    before, pred = e.score(d.bold), e.predict(d.bold)
+    e.set_params(per_region={"a": ["fc_gradient", "fc_strength"]})  # same maps, other order
+    assert e.score(d.bold) == before
+    np.testing.assert_array_equal(e.predict(d.bold), pred)
+    e.set_params(per_region={"a": ["fc_gradient", "sc_strength"]})  # another map: refit
+    with pytest.raises(ValueError, match="per_region changed since fit"):
+        e.score(d.bold)
