@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._backends import Problem, StopFitting, Tracker, box_points
+from ._backends import CONSTRAINT_TOL, Problem, StopFitting, Tracker, box_points
 from ._cost import check_fit_cost
 from ._stack import user_stacklevel
 
@@ -26,6 +26,13 @@ class FitResult:
     reason: list  # R stop reasons
     found: np.ndarray  # (R,) whether any finite loss was seen
     flat: np.ndarray  # (R,) whether every finite loss was the same value
+    violation: np.ndarray = None  # (R,) constraint violation of theta (0: feasible)
+
+    @property
+    def infeasible(self):
+        """Rows whose best point violates the constraints (none was feasible)."""
+        v = np.zeros(len(self.loss)) if self.violation is None else self.violation
+        return self.found & (v > 0)
 
 
 class RowFits:
@@ -134,9 +141,10 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         if progress is not None:
             progress.close()
     flat = np.array([_flat(h) for h in tracker.history])
-    converged = tracker.converged & ~flat
+    violation = np.where(tracker.found, tracker.best_violation, 0.0)
+    converged = tracker.converged & ~flat & (violation == 0)
     return FitResult(tracker.best_theta, tracker.best_loss, tracker.history, tracker.n_iter,
-                     converged, list(tracker.reason), tracker.found, flat)
+                     converged, list(tracker.reason), tracker.found, flat, violation)
 
 
 def _flat(history):
@@ -167,7 +175,17 @@ def best_row(res, objective="the objective"):
         raise ValueError(
             "Every evaluated candidate diverged (NaN/inf loss): narrow the bounds, "
             "lower dt or the noise, or check the target's units and scale.")
-    i = int(np.argmin(np.where(res.found, res.loss, np.inf)))
+    # a feasible row of least loss; else (constraints) the least violation
+    rank = np.where(res.found, res.infeasible.astype(int), 2)
+    violation = np.zeros(len(rank)) if res.violation is None else res.violation
+    i = int(np.lexsort((res.loss, np.where(res.infeasible, violation, 0.0), rank))[0])
+    if res.infeasible[i]:
+        warnings.warn(
+            f"No evaluated point satisfied the constraints (to within {CONSTRAINT_TOL:g}); "
+            f"the fitted values are the point that violates them least (by "
+            f"{res.violation[i]:.3g}, constraint_violation_) and converged_ is False. Start "
+            "from a feasible init, widen the bounds or raise max_iter.", RuntimeWarning,
+            stacklevel=user_stacklevel())
     if res.reason[i] in ("callback", "interrupted"):
         warnings.warn(
             f"Fitting stopped early ({res.reason[i]}) after {res.n_iter[i]} iterations; "

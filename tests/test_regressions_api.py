@@ -141,3 +141,36 @@ def test_reordering_map_names_after_fit_keeps_each_coefficient_on_its_map():
     e.set_params(per_region={"a": ["fc_gradient", "sc_strength"]})  # another map: refit
     with pytest.raises(ValueError, match="per_region changed since fit"):
         e.score(d.bold)
+
+
+# -- r2-04: best_params_ honours constraints ------------------------------------
+@pytest.fixture(scope="module")
+def one_hopf_recording():
+    from brainestimators.datasets import make_recordings
+
+    H = dict(w=0.3, initial_state={"x": 0.5}, dt=0.5)
+    return H, make_recordings(be.HopfRegressor(a=0.8, **H), 1, 100, 1)  # truth a = 0.8
+
+
+@pytest.mark.parametrize("method, constraint, start", [
+    ("SLSQP", lambda p: 0.25 - p["a"] ** 2, 0.3),  # feasible start, a <= 0.5 binds
+    ("COBYLA", lambda p: 0.5 - p["a"], 0.8),  # infeasible start
+])
+def test_best_params_is_the_best_feasible_point(one_hopf_recording, method, constraint, start):
+    H, X = one_hopf_recording
+    e = be.HopfRegressor(**H, bounds={"a": (0.1, 2.0)}, init={"a": start}, backend="scipy",
+                         optimizer=method, constraints={"type": "ineq", "fun": constraint},
+                         max_iter=1).fit(X)
+    assert constraint(e.best_params_) >= -1e-6
+    assert e.best_params_["a"] > 0.45 and e.constraint_violation_ == 0.0
+
+
+def test_no_feasible_point_is_said_and_not_converged(one_hopf_recording):
+    H, X = one_hopf_recording
+    est = be.HopfRegressor(**H, bounds={"a": (0.1, 2.0)}, init={"a": 0.3}, backend="scipy",
+                           optimizer="SLSQP", max_iter=1,
+                           constraints={"type": "ineq", "fun": lambda p: p["a"] - 3.0})
+    with pytest.warns(RuntimeWarning, match="No evaluated point satisfied the constraints"):
+        est.fit(X)
+    assert not est.converged_ and est.constraint_violation_ >= 1.0 - 1e-6
+    assert est.constraint_violation_ == pytest.approx(3.0 - est.best_params_["a"], abs=1e-6)
