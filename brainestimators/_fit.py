@@ -214,7 +214,11 @@ def warn_rows(res, objective="the objective", rows="rows", offset=0):
     flat = (offset + np.flatnonzero(res.flat & res.found)).tolist()
     diverged = (offset + np.flatnonzero(~res.found)).tolist()
     stopped = [offset + i for i, r in enumerate(res.reason) if r in ("callback", "interrupted")]
+    infeasible = (offset + np.flatnonzero(res.infeasible)).tolist()
     parts = []
+    if infeasible:
+        parts.append(f"no evaluated point satisfied the constraints for {rows} {infeasible}: "
+                     "their fitted values violate them least (converged is False)")
     if flat:
         parts.append(
             f"the loss took one value at every evaluated point for {rows} {flat}: the "
