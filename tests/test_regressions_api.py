@@ -174,3 +174,32 @@ def test_no_feasible_point_is_said_and_not_converged(one_hopf_recording):
         est.fit(X)
     assert not est.converged_ and est.constraint_violation_ >= 1.0 - 1e-6
     assert est.constraint_violation_ == pytest.approx(3.0 - est.best_params_["a"], abs=1e-6)
+
+
+# -- r2-09: for_recordings' TR ---------------------------------------------------
+def test_for_recordings_takes_a_tr_quantity_and_refuses_a_nonpositive_one():
+    import brainunit as u
+
+    sc = np.ones((4, 4)) - np.eye(4)
+    ms = be.HopfRegressor.for_recordings(720.0, sc).get_params()
+    qt = be.HopfRegressor.for_recordings(0.72 * u.second, sc).get_params()
+    assert qt["sample_dt"] == ms["sample_dt"] == 720.0 and qt["dt"] == ms["dt"]
+    for tr in (0.0, -720.0, float("nan"), -0.72 * u.second):
+        with pytest.raises(ValueError, match="sample_dt"):
+            be.HopfRegressor.for_recordings(tr, sc)
+    with pytest.raises(Exception, match="sample_dt"):
+        be.HopfRegressor.for_recordings(0.72 * u.mV, sc)  # not a time
+
+
+def test_user_guide_states_the_recipes_objective_and_steps():
+    from pathlib import Path
+
+    from brainestimators._recipes import OBJECTIVE
+
+    text = " ".join((Path(__file__).parents[1] / "docs" / "user_guide" /
+                     "heterogeneity.rst").read_text().split())
+    est = be.HopfRegressor.for_recordings(720.0, np.ones((4, 4)) - np.eye(4))
+    assert f"{est.max_iter} Adam steps" in text
+    assert f"learning rate {est.optimizer['learning_rate']:g}" in text
+    assert "objective={" + ", ".join(f'"{k}": {v}' for k, v in OBJECTIVE.items()) + "}" in text
+    assert "equal weights" not in text
