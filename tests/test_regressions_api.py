@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import brainestimators as be
-from brainestimators._config import prune
+from brainestimators._config import add_access_times, prune
 
 
 # -- r2-05: the compilation cache prunes only its own files -------------------
@@ -33,7 +33,20 @@ def test_cache_prune_leaves_foreign_files_alone(tmp_path):
     assert prune(str(tmp_path), 1000) <= 1000
     left = sorted(p.name for p in tmp_path.iterdir())
     assert {"chapter0.tex", "chapter1.tex", "chapter2.tex", "notes-cache"} <= set(left)
-    assert {n for n in left if n in entries} == set(entries[4:])  # the newest entries stay
+    assert {n for n in left if n in entries} == set(entries[4:])  # the newest entry stays whole
+
+
+def test_cache_entries_without_access_time_get_one_for_jax_eviction(tmp_path):
+    # written without filelock (no -atime); JAX's eviction, once filelock is
+    # installed, reads the -atime of every -cache file
+    (tmp_path / f"jit_f-{0:064x}-cache").write_bytes(b"x")
+    (tmp_path / f"jit_g-{1:064x}-cache").write_bytes(b"x")
+    (tmp_path / f"jit_g-{1:064x}-atime").write_bytes(b"12345678")
+    (tmp_path / "mine-cache").write_bytes(b"x")
+    add_access_times(str(tmp_path))
+    assert (tmp_path / f"jit_f-{0:064x}-atime").stat().st_size == 8
+    assert (tmp_path / f"jit_g-{1:064x}-atime").read_bytes() == b"12345678"
+    assert not (tmp_path / "mine-atime").exists()
 
 
 # -- r2-07 / r2-08: batched fits (folds, Pareto weightings, map nulls) --------
