@@ -197,7 +197,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.history_ = [float(v) for v in res.history[r]]
         self.n_iter_ = int(res.n_iter[r])
         self.converged_ = bool(res.converged[r])
-        self.constraint_violation_ = 0.0 if res.violation is None else float(res.violation[r])
+        self.constraint_violation_ = float(res.violation[r])
         self.stop_reason_ = res.reason[r]
         self.fit_mode_ = plan.config.mode
         self.n_regions_ = int(plan.config.sim.n_regions)

@@ -26,13 +26,12 @@ class FitResult:
     reason: list  # R stop reasons
     found: np.ndarray  # (R,) whether any finite loss was seen
     flat: np.ndarray  # (R,) whether every finite loss was the same value
-    violation: np.ndarray = None  # (R,) constraint violation of theta (0: feasible)
+    violation: np.ndarray  # (R,) constraint violation of theta (0: feasible or none)
 
     @property
     def infeasible(self):
         """Rows whose best point violates the constraints (none was feasible)."""
-        v = np.zeros(len(self.loss)) if self.violation is None else self.violation
-        return self.found & (v > 0)
+        return self.found & (self.violation > 0)
 
 
 class RowFits:
@@ -175,10 +174,8 @@ def best_row(res, objective="the objective"):
         raise ValueError(
             "Every evaluated candidate diverged (NaN/inf loss): narrow the bounds, "
             "lower dt or the noise, or check the target's units and scale.")
-    # a feasible row of least loss; else (constraints) the least violation
-    rank = np.where(res.found, res.infeasible.astype(int), 2)
-    violation = np.zeros(len(rank)) if res.violation is None else res.violation
-    i = int(np.lexsort((res.loss, np.where(res.infeasible, violation, 0.0), rank))[0])
+    # a feasible row (violation 0) of least loss; else the least violation
+    i = int(np.lexsort((res.loss, np.where(res.found, res.violation, np.inf)))[0])
     if res.infeasible[i]:
         warnings.warn(
             f"No evaluated point satisfied the constraints (to within {CONSTRAINT_TOL:g}); "
@@ -189,7 +186,8 @@ def best_row(res, objective="the objective"):
     if res.reason[i] in ("callback", "interrupted"):
         warnings.warn(
             f"Fitting stopped early ({res.reason[i]}) after {res.n_iter[i]} iterations; "
-            "keeping the best parameters found so far.", RuntimeWarning, stacklevel=user_stacklevel())
+            "keeping the best parameters found so far.", RuntimeWarning,
+            stacklevel=user_stacklevel())
     if res.flat[i]:
         warnings.warn(
             f"The loss took one value ({res.loss[i]:.6g}) at all {len(res.history[i])} "
