@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 
 import brainestimators as be
-from brainestimators._config import add_access_times, prune
 
 
 # -- r2-05: the compilation cache prunes only its own files -------------------
 def test_cache_prune_leaves_foreign_files_alone(tmp_path):
+    from brainestimators._config import prune
+
     for i in range(3):
         (tmp_path / f"chapter{i}.tex").write_bytes(b"x" * 1000)
     (tmp_path / "notes-cache").write_bytes(b"x" * 1000)  # a user's file, not JAX's name
@@ -39,6 +40,8 @@ def test_cache_prune_leaves_foreign_files_alone(tmp_path):
 def test_cache_entries_without_access_time_get_one_for_jax_eviction(tmp_path):
     # written without filelock (no -atime); JAX's eviction, once filelock is
     # installed, reads the -atime of every -cache file
+    from brainestimators._config import add_access_times
+
     (tmp_path / f"jit_f-{0:064x}-cache").write_bytes(b"x")
     (tmp_path / f"jit_g-{1:064x}-cache").write_bytes(b"x")
     (tmp_path / f"jit_g-{1:064x}-atime").write_bytes(b"12345678")
