@@ -207,8 +207,9 @@ class Problem:
         """Constraint violation of ``thetas`` ``(..., P)`` (zeros without constraints).
 
         The sum of ``max(0, -fun)`` over the inequalities and ``|fun|`` over
-        the equalities, in float64 on the host (the constrained backends
-        evaluate one point at a time); ``inf`` where ``fun`` is not finite.
+        the equalities; ``fun`` gets the JAX values the loss was evaluated at
+        (float32), one point at a time, as the constrained backends evaluate
+        them; ``inf`` where it is not finite.
         """
         thetas = np.asarray(thetas, dtype=float)
         out = np.zeros(thetas.shape[:-1])
@@ -216,7 +217,7 @@ class Problem:
             return out
         flat = out.reshape(-1)
         for k, theta in enumerate(thetas.reshape(-1, thetas.shape[-1])):
-            named = self.layout.named(theta)
+            named = self.layout.named(jnp.asarray(theta, jnp.float32))
             for c in self.constraints:
                 g = np.asarray(c["fun"](named), dtype=float).ravel()
                 flat[k] += np.sum(np.maximum(0.0, -g) if c["type"] == "ineq" else np.abs(g))
