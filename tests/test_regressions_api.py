@@ -96,6 +96,12 @@ def test_batched_fits_set_the_restart_attributes_and_say_why_no_intervals():
         fits[0].conf_int()
     assert "uncertainty=None" not in str(info.value)
     assert "uncertainty='sandwich'" in str(info.value)
+    null = be.map_null_test(est.set_params(per_region={"a": ["fc_gradient"]}), d.bold, n_null=1,
+                            random_state=0)
+    for f in (null.estimator, *null.null_estimators):
+        assert f.restart_losses_.tolist() == [f.best_loss_] and "a:fc_gradient" in f.restart_spread_
+    with pytest.raises(ValueError, match="map_null_test does not compute"):
+        null.estimator.conf_int()
 
 
 # -- r2-10: the cost warning points at the caller; public names -------------
