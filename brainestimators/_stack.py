@@ -30,6 +30,7 @@ def user_stacklevel():
     frame outside brainestimators, scikit-learn and joblib (the user's code)."""
     internal = _internal_folders()
     frame, level = sys._getframe(1), 1  # level 1: the caller's own warnings.warn line
-    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(internal):
+    while (frame.f_back is not None
+           and os.path.abspath(frame.f_code.co_filename).startswith(internal)):
         frame, level = frame.f_back, level + 1
     return level

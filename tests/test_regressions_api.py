@@ -99,7 +99,8 @@ def test_batched_fits_set_the_restart_attributes_and_say_why_no_intervals():
     null = be.map_null_test(est.set_params(per_region={"a": ["fc_gradient"]}), d.bold, n_null=1,
                             random_state=0)
     for f in (null.estimator, *null.null_estimators):
-        assert f.restart_losses_.tolist() == [f.best_loss_] and "a:fc_gradient" in f.restart_spread_
+        assert f.restart_losses_.tolist() == [f.best_loss_]
+        assert "a:fc_gradient" in f.restart_spread_
     with pytest.raises(ValueError, match="map_null_test does not compute"):
         null.estimator.conf_int()
 
@@ -111,10 +112,14 @@ def test_fit_cost_warning_points_at_the_callers_line():
     assert be.FitCostWarning.__module__.startswith("brainestimators")
     assert issubclass(be.FitCostError, MemoryError) and "FitCostWarning" in be.__all__
     X = np.zeros((1, 50, 1))
+
+    def stop(progress):  # estimated hours: warns; the callback then stops at once
+        return True
+
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
         line = _line() + 1
-        be.HopfRegressor(w=0.3, bounds={"a": (0.1, 2.0)}, max_iter=10**8, callback=lambda p: True).fit(X)
+        be.HopfRegressor(w=0.3, bounds={"a": (0.1, 2.0)}, max_iter=10**8, callback=stop).fit(X)
     cost = [w for w in rec if issubclass(w.category, be.FitCostWarning)]
     assert cost and (cost[0].filename, cost[0].lineno) == (__file__, line)
 
