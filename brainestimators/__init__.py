@@ -14,6 +14,7 @@ from ._backends import BACKENDS, FitProgress
 from ._fit import RowFits
 from ._cache import cache_info, clear_cache
 from ._config import enable_compilation_cache
+from ._cost import FitCostError, FitCostWarning
 from ._embedding import GenerativeEmbedding
 from ._models import *  # noqa: F401,F403
 from ._models import __all__ as _model_all
@@ -73,6 +74,8 @@ __all__ = [
     "cache_info",
     "clear_cache",
     "enable_compilation_cache",
+    "FitCostWarning",
+    "FitCostError",
 ]
 
 

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._fit import RowFits, best_row, restarts, run_fit
+from ._fit import RowFits, best_row, restarts, run_fit, warn_rows
 from ._derived import draw_unfitted, fitted_maps, per_subset, with_values
 from ._maps import derived_names, resolve_maps, resolve_values, uses_data
 from ._params import common_constraints
@@ -31,7 +31,7 @@ from ._validation import as_magnitude, check_driven, check_recordings
 __all__ = ["BaseNeuralMassRegressor"]
 
 _UNCERTAINTY_ATTRIBUTES = ("param_cov_", "param_std_", "identifiability_", "bootstrap_params_",
-                           "_layout")
+                           "_layout", "_batched_by")
 
 
 class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
@@ -180,12 +180,16 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             self._layout = plan.layout
         return self
 
-    def _store_fit(self, plan, res, r, ndim, seed, row_fixed=None):
+    def _store_fit(self, plan, res, r, ndim, seed, row_fixed=None, batched_by=None):
         """Set the fitted attributes from row ``r`` of a :class:`~._fit.FitResult`.
 
         ``row_fixed``: that row's own traced values (its maps, its computed
         parameter values), where they differ from ``plan.fixed``. Clears the
-        uncertainty of an earlier fit.
+        uncertainty of an earlier fit. The restart attributes describe the
+        one start of row ``r`` (:meth:`fit` replaces them with its restarts').
+        ``batched_by``: the function that fitted this row among others
+        (``'fit_folds'``, ...), which fits each row once, without restarts or
+        uncertainty.
         """
         fixed = {**plan.fixed, **(row_fixed or {})}
         self.best_params_ = plan.layout.unflatten(res.theta[r])
@@ -193,6 +197,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.history_ = [float(v) for v in res.history[r]]
         self.n_iter_ = int(res.n_iter[r])
         self.converged_ = bool(res.converged[r])
+        self.constraint_violation_ = float(res.violation[r])
         self.stop_reason_ = res.reason[r]
         self.fit_mode_ = plan.config.mode
         self.n_regions_ = int(plan.config.sim.n_regions)
@@ -201,10 +206,17 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.noise_seed_ = seed
         self.maps_ = {name: np.asarray(fixed["maps:" + name], dtype=float)
                       for name in _map_names(plan)}
+        self.map_names_ = {name: [e.name.split(":", 1)[1] for e in plan.layout.entries
+                                  if e.target == name and e.map_index is not None]
+                           for name in self.maps_}
         self.derived_params_ = {name: np.asarray(fixed[name], dtype=float)
                                 for name in derived_names(self._model_params())}
+        self.restart_losses_ = np.asarray(res.loss[r:r + 1], float)
+        self.restart_spread_ = plan.layout.unflatten(np.zeros(plan.layout.size))
         for name in _UNCERTAINTY_ATTRIBUTES:  # none from an earlier fit
             self.__dict__.pop(name, None)
+        if batched_by is not None:
+            self._batched_by = batched_by
         return self
 
     def conf_int(self, alpha=0.05):
@@ -228,6 +240,13 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if not hasattr(self, "param_cov_"):
+            by = getattr(self, "_batched_by", None)
+            if by is not None:
+                raise ValueError(
+                    f"conf_int needs param_cov_, which {by} does not compute: it fits every "
+                    "row once, without restarts or uncertainty (uncertainty="
+                    f"{self.uncertainty!r} and n_restarts apply to fit()). For intervals, "
+                    "refit this estimator with fit() on its own training recordings.")
             raise ValueError("conf_int needs a fit with uncertainty='sandwich' or 'bootstrap'; "
                              "this one was fitted with uncertainty=None.")
         return intervals(self._layout, self.best_params_, self.param_std_, alpha)
@@ -265,7 +284,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ``clone(est).fit(X[i:i + 1])`` (same seed, same start), maps computed
         from recordings (``'fc_gradient'``) included: row ``i``'s come from
         ``X[i]`` alone. ``n_restarts`` and ``uncertainty`` apply to
-        :meth:`fit` only.
+        :meth:`fit` only. Each row has its own verdict (``converged``,
+        ``flat``, ``stop_reason``); one warning names the rows whose loss
+        never moved (their parameters are the start point) or whose fit
+        was stopped early.
 
         Parameters
         ----------
@@ -298,18 +320,20 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 f"Every evaluated candidate diverged (NaN/inf loss) for rows {bad.tolist()}: "
                 "narrow the bounds, lower dt or the noise, or check those recordings' units "
                 "and scale.")
+        warn_rows(res, plan.objective.name)
         maps = {name: row_fixed.get("maps:" + name, np.repeat(m[None], X.shape[0], axis=0))
                 for name, (m, _) in maps.items()}
         return RowFits(plan.layout.flat_names, np.asarray(res.theta, float),
                        np.asarray(res.loss, float), [plan.layout.unflatten(t) for t in res.theta],
-                       np.asarray(res.converged), np.asarray(res.n_iter), res.history, maps)
+                       np.asarray(res.converged), np.asarray(res.n_iter), res.history, maps,
+                       res.flat, res.reason)
 
     # -- prediction --------------------------------------------------------
     def _fitted_plan(self, X, y=None):
         """Plan, theta and data for predict / score / simulate."""
         check_is_fitted(self)
         model = self._model()
-        maps = fitted_maps(model, getattr(self, "maps_", None))
+        maps = fitted_maps(model, getattr(self, "maps_", None), getattr(self, "map_names_", None))
         if self.fit_mode_ == "target":
             plan, drive, target, _ = self._plan(model, X, None, reset=False, maps=maps)
             if target.shape[2] != self.n_regions_:
@@ -331,7 +355,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                     f"{self.n_regions_} regions.")
         if set(plan.layout.names) != set(self.best_params_):
             raise ValueError(
-                f"bounds changed since fit ({sorted(self.best_params_)} -> "
+                f"bounds or per_region changed since fit ({sorted(self.best_params_)} -> "
                 f"{list(plan.layout.names)}); refit.")
         theta = jnp.asarray(plan.layout.flatten(self.best_params_), jnp.float32)
         d = None if drive is None else jnp.asarray(drive, jnp.float32)

@@ -16,6 +16,7 @@ least recently used entries evicted first), unless
 
 import importlib.util
 import os
+import re
 
 import jax
 
@@ -25,6 +26,12 @@ __all__ = ["enable_compilation_cache", "DEFAULT_MAX_SIZE"]
 DEFAULT_MAX_SIZE = 2 * 2**30
 
 _OFF = {"0", "off", "false", "no", "none"}
+
+# The names JAX's persistent cache gives its entries (jax/_src/lru_cache.py):
+# ``<module>-<sha256 hex>-cache`` and, when JAX evicts itself (filelock
+# installed), its access time ``...-atime``. Only such files are ever pruned:
+# the directory may be one the user also keeps other files in.
+_ENTRY = re.compile(r"^(.+-[0-9a-f]{64})-(cache|atime)$")
 
 
 def _default_path():
@@ -53,7 +60,9 @@ def enable_compilation_cache(path=None, min_compile_time=0.0, max_size=DEFAULT_M
         the least recently used entries itself when the ``filelock`` package
         is installed (it needs it for ``jax_compilation_cache_max_size``);
         otherwise the oldest entries are pruned here, once, when the cache
-        is enabled.
+        is enabled. Only the cache's own entries count and are pruned
+        (files named ``<name>-<sha256>-cache`` / ``-atime``, as JAX writes
+        them); any other file in ``path`` is left alone.
 
     Returns
     -------
@@ -73,30 +82,65 @@ def enable_compilation_cache(path=None, min_compile_time=0.0, max_size=DEFAULT_M
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     if (hasattr(jax.config, "jax_compilation_cache_max_size")
             and importlib.util.find_spec("filelock") is not None):
+        add_access_times(path)
         jax.config.update("jax_compilation_cache_max_size", int(max_size))
     elif max_size >= 0:
         prune(path, max_size)
     return path
 
 
-def prune(path, max_size):
-    """Delete the least recently used files of ``path`` until it holds at most ``max_size`` bytes."""
-    entries = []
+def _entries(path):
+    """``{key: [(time, size, file), ...]}`` of the cache's own files in ``path``."""
+    out = {}
     with os.scandir(path) as it:
         for e in it:
-            if e.is_file(follow_symlinks=False):
+            m = _ENTRY.match(e.name)
+            if m and e.is_file(follow_symlinks=False):
                 st = e.stat(follow_symlinks=False)
-                entries.append((max(st.st_atime, st.st_mtime), st.st_size, e.path))
+                out.setdefault(m.group(1), []).append(
+                    (max(st.st_atime, st.st_mtime), st.st_size, e.path))
+    return out
+
+
+def prune(path, max_size):
+    """Delete the least recently used cache entries of ``path`` until they hold at most
+    ``max_size`` bytes; files the cache did not write are neither counted nor touched.
+
+    An entry's ``-cache`` and ``-atime`` files go together (JAX's own
+    eviction reads the access time of every ``-cache`` file it finds).
+    """
+    entries = sorted((max(t for t, _, _ in files), sum(size for _, size, _ in files), files)
+                     for files in _entries(path).values())
     total = sum(size for _, size, _ in entries)
-    for _, size, file in sorted(entries):
+    for _, size, files in entries:
         if total <= max_size:
             break
-        try:
-            os.remove(file)
+        for _, _, file in sorted(files, key=lambda f: not f[2].endswith("-cache")):
+            try:  # the -cache file first: an orphaned -atime is harmless
+                os.remove(file)
+            except OSError:
+                break
+        else:
             total -= size
-        except OSError:
-            pass
     return total
+
+
+def add_access_times(path):
+    """Give every ``-cache`` entry without one an ``-atime`` file (its modification time).
+
+    Entries written while ``filelock`` was missing have none, and JAX's own
+    eviction, on once ``filelock`` is installed, fails on them (every write
+    then warns "Error writing persistent compilation cache entry").
+    """
+    for key, files in _entries(path).items():
+        names = [f for _, _, f in files]
+        cache = os.path.join(path, key + "-cache")
+        if cache in names and os.path.join(path, key + "-atime") not in names:
+            try:
+                with open(os.path.join(path, key + "-atime"), "wb") as f:
+                    f.write(os.stat(cache).st_mtime_ns.to_bytes(8, "little"))
+            except OSError:
+                pass
 
 
 def default_compilation_cache():

@@ -26,6 +26,7 @@ import numpy as np
 from ._cache import memoize
 from ._simulation import CHUNK, schedule
 from ._specs import get_spec
+from ._stack import user_stacklevel
 
 __all__ = ["FitCost", "FitCostError", "FitCostWarning", "estimate_fit_cost", "check_fit_cost"]
 
@@ -245,11 +246,13 @@ def available_memory():
 
 
 def check_fit_cost(sim, n_candidates=1, n_rows=1, gradient=False, n_evaluations=1, params=None,
-                   available=None, stacklevel=2):
+                   available=None, stacklevel=None):
     """Refuse a fit that cannot fit in memory; warn about an absurdly costly one.
 
     Takes the arguments of :func:`estimate_fit_cost`, plus ``available``
-    (bytes of free memory; default: the system's ``MemAvailable``).
+    (bytes of free memory; default: the system's ``MemAvailable``) and
+    ``stacklevel`` (default: the first caller outside brainestimators and
+    scikit-learn, the user's line).
 
     Returns
     -------
@@ -286,7 +289,8 @@ def check_fit_cost(sim, n_candidates=1, n_rows=1, gradient=False, n_evaluations=
         head = (f"dt={_g(cost.dt)} ms is {_g(cost.dt_hint / cost.dt)} times finer than "
                 f"{cost.model}'s time scale needs" if too_fine else
                 "This fit is expensive (a rough estimate on this package's CPU figures)")
-        warnings.warn(f"{head}. {cost.describe()}. {fix}", FitCostWarning, stacklevel=stacklevel)
+        warnings.warn(f"{head}. {cost.describe()}. {fix}", FitCostWarning,
+                      stacklevel=user_stacklevel() if stacklevel is None else stacklevel)
     return cost
 
 

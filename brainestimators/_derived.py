@@ -39,14 +39,30 @@ def with_values(model, X, fitted=None):
     return dataclasses.replace(model, values=resolve_values(model.values, X, sample_dt, n))
 
 
-def fitted_maps(model, fitted):
-    """A fit's ``maps_`` as ``make_plan`` takes them (None without maps, or
-    when ``per_region`` changed since the fit: the plan's check says so)."""
+def fitted_maps(model, fitted, names=None):
+    """A fit's ``maps_`` as ``make_plan`` takes them, in ``per_region``'s current order.
+
+    ``names``: the fit's ``map_names_`` (each map's name, in ``maps_``'s
+    order). Maps are matched to coefficients by name, so reordering
+    ``per_region``'s maps after the fit reorders the fitted maps with them.
+    None without maps, or when ``per_region`` names other maps than the
+    fit's (then the coefficients' names differ too, and the plan's check
+    says so).
+    """
     per_region = model.params["per_region"]
     if not fitted or not isinstance(per_region, dict) or set(fitted) - set(per_region):
         return None
-    return {name: (np.asarray(m, dtype=float), tuple(map_labels(per_region[name])))
-            for name, m in fitted.items()}
+    out = {}
+    for name, m in fitted.items():
+        now = tuple(map_labels(per_region[name]))
+        was = tuple(names[name]) if names and name in names else now
+        m = np.asarray(m, dtype=float)
+        if was != now:
+            if sorted(was) != sorted(now) or len(set(was)) != len(was):
+                return None
+            m = m[[was.index(label) for label in now]]
+        out[name] = (m, now)
+    return out
 
 
 def per_subset(model, X, subsets):

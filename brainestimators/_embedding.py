@@ -19,7 +19,9 @@ class GenerativeEmbedding(TransformerMixin, BaseEstimator):
     gives the parameters ``clone(estimator).fit(X[i:i + 1])`` would. The
     transformer is stateless across samples: ``transform`` fits the rows it
     is given, so it is safe in cross-validation, and ``fit`` only checks the
-    input.
+    input. A row whose loss never moved (its features are the start point),
+    or that was stopped early, is named in one warning; ``fit_rows`` of the
+    estimator gives every row's verdict (``converged``, ``flat``).
 
     Parameters
     ----------

@@ -7,10 +7,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._backends import Problem, StopFitting, Tracker, box_points
+from ._backends import CONSTRAINT_TOL, Problem, StopFitting, Tracker, box_points
 from ._cost import check_fit_cost
+from ._stack import user_stacklevel
 
-__all__ = ["FitResult", "RowFits", "run_fit", "restarts", "best_row"]
+__all__ = ["FitResult", "RowFits", "run_fit", "restarts", "best_row", "warn_rows"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,12 @@ class FitResult:
     reason: list  # R stop reasons
     found: np.ndarray  # (R,) whether any finite loss was seen
     flat: np.ndarray  # (R,) whether every finite loss was the same value
+    violation: np.ndarray  # (R,) constraint violation of theta (0: feasible or none)
+
+    @property
+    def infeasible(self):
+        """Rows whose best point violates the constraints (none was feasible)."""
+        return self.found & (self.violation > 0)
 
 
 class RowFits:
@@ -41,6 +48,13 @@ class RowFits:
     params : list of dict
         ``best_params_`` of each row.
     converged : ndarray of shape (n_rows,)
+        Each row's verdict, as ``converged_`` of a single fit: ``False`` where
+        the search stopped on ``max_iter`` or the loss never moved.
+    flat : ndarray of shape (n_rows,)
+        Rows whose loss took one value at every evaluated point: their
+        parameters are the start point, not a fit (a warning names them).
+    stop_reason : list of str
+        Each row's ``stop_reason_``.
     n_iter : ndarray of shape (n_rows,)
     history : list of list of float
     maps : dict
@@ -49,10 +63,14 @@ class RowFits:
         recordings).
     """
 
-    def __init__(self, names, theta, loss, params, converged, n_iter, history, maps=None):
+    def __init__(self, names, theta, loss, params, converged, n_iter, history, maps=None,
+                 flat=None, stop_reason=None):
         self.names, self.theta, self.loss, self.params = names, theta, loss, params
         self.converged, self.n_iter, self.history = converged, n_iter, history
         self.maps = maps or {}
+        self.flat = np.zeros(len(theta), bool) if flat is None else np.asarray(flat, bool)
+        self.stop_reason = list(stop_reason) if stop_reason is not None else ["max_iter"] * len(
+            theta)
 
 
 def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=None,
@@ -88,7 +106,7 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
     # candidates of every row (driven fits: every sample)
     n_sims = target.shape[0] * (1 if plan.config.mode == "target" else target.shape[1])
     check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
-                   backend.gradient(settings), max_iter, plan.fixed, stacklevel=4)
+                   backend.gradient(settings), max_iter, plan.fixed)
     row_fixed = {k: jnp.asarray(v, jnp.float32) for k, v in (row_fixed or {}).items()}
     for k, v in row_fixed.items():
         if k not in plan.fixed or v.shape != (len(x0),) + tuple(plan.fixed[k].shape):
@@ -122,9 +140,10 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         if progress is not None:
             progress.close()
     flat = np.array([_flat(h) for h in tracker.history])
-    converged = tracker.converged & ~flat
+    violation = np.where(tracker.found, tracker.best_violation, 0.0)
+    converged = tracker.converged & ~flat & (violation == 0)
     return FitResult(tracker.best_theta, tracker.best_loss, tracker.history, tracker.n_iter,
-                     converged, list(tracker.reason), tracker.found, flat)
+                     converged, list(tracker.reason), tracker.found, flat, violation)
 
 
 def _flat(history):
@@ -155,16 +174,63 @@ def best_row(res, objective="the objective"):
         raise ValueError(
             "Every evaluated candidate diverged (NaN/inf loss): narrow the bounds, "
             "lower dt or the noise, or check the target's units and scale.")
-    i = int(np.argmin(np.where(res.found, res.loss, np.inf)))
+    # a feasible row (violation 0) of least loss; else the least violation
+    i = int(np.lexsort((res.loss, np.where(res.found, res.violation, np.inf)))[0])
+    if res.infeasible[i]:
+        warnings.warn(
+            f"No evaluated point satisfied the constraints (to within {CONSTRAINT_TOL:g}); "
+            f"the fitted values are the point that violates them least (by "
+            f"{res.violation[i]:.3g}, constraint_violation_) and converged_ is False. Start "
+            "from a feasible init, widen the bounds or raise max_iter.", RuntimeWarning,
+            stacklevel=user_stacklevel())
     if res.reason[i] in ("callback", "interrupted"):
         warnings.warn(
             f"Fitting stopped early ({res.reason[i]}) after {res.n_iter[i]} iterations; "
-            "keeping the best parameters found so far.", RuntimeWarning, stacklevel=4)
+            "keeping the best parameters found so far.", RuntimeWarning,
+            stacklevel=user_stacklevel())
     if res.flat[i]:
         warnings.warn(
             f"The loss took one value ({res.loss[i]:.6g}) at all {len(res.history[i])} "
             f"evaluated points: the objective {objective!r} cannot tell these parameters "
             "apart on this data, so the fitted values are the start point. Use an objective "
             "the data can move, more samples or regions, or other bounds.", RuntimeWarning,
-            stacklevel=4)
+            stacklevel=user_stacklevel())
     return i
+
+
+def warn_rows(res, objective="the objective", rows="rows", offset=0):
+    """Warn once about the rows of a per-row fit that did not fit, naming them.
+
+    A row whose loss took one value at every evaluated point returns its
+    start point (its ``converged`` is False), one whose every candidate
+    diverged its start point with an infinite loss, one stopped by the
+    callback its best point so far: the per-row counterparts of the single
+    fit's warnings. ``rows`` names what the rows are (``'rows'``,
+    ``'folds'``, ...); ``offset`` numbers them from there (a batch of a
+    longer stack).
+    """
+    flat = (offset + np.flatnonzero(res.flat & res.found)).tolist()
+    diverged = (offset + np.flatnonzero(~res.found)).tolist()
+    stopped = [offset + i for i, r in enumerate(res.reason) if r in ("callback", "interrupted")]
+    infeasible = (offset + np.flatnonzero(res.infeasible)).tolist()
+    parts = []
+    if infeasible:
+        parts.append(f"no evaluated point satisfied the constraints for {rows} {infeasible}: "
+                     "their fitted values violate them least (converged is False)")
+    if flat:
+        parts.append(
+            f"the loss took one value at every evaluated point for {rows} {flat}: the "
+            f"objective {objective!r} cannot tell these parameters apart on their data, so "
+            "their fitted values are the start point (converged is False)")
+    if diverged:
+        parts.append(f"every evaluated candidate diverged (NaN/inf loss) for {rows} {diverged}: "
+                     "their fitted values are the start point")
+    if stopped:
+        parts.append(f"fitting stopped early ({res.reason[stopped[0] - offset]}) for {rows} "
+                     f"{stopped}: their fitted values are the best found so far")
+    if parts:
+        text = "; ".join(parts)
+        warnings.warn(
+            text[0].upper() + text[1:] + ". Check those recordings' units and scale, or use "
+            "an objective the data can move, more samples or other bounds.", RuntimeWarning,
+            stacklevel=user_stacklevel())

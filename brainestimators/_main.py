@@ -377,6 +377,17 @@ def save_comparison_figure(results, refs, path):
     plt.close(fig)
 
 
+def _positive_int(text):
+    """argparse type of a count: a positive integer, or a message naming the fix."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (1 or more), got {value}")
+    return value
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m brainestimators",
                                 description=__doc__.splitlines()[0])
@@ -393,7 +404,7 @@ def main(argv=None):
     p.add_argument("--n-sample", type=int, default=8, help="candidates per generation")
     p.add_argument("--trials", type=int, default=4,
                    help="noise draws averaged for the FC and pooled for the FCD")
-    p.add_argument("--batch-size", type=int, default=None,
+    p.add_argument("--batch-size", type=_positive_int, default=None,
                    help="folds fitted together (default all; lower it to save memory)")
     p.add_argument("--out", default="brainestimators_output", help="folder for results")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -145,7 +145,10 @@ COMMON = (
         scalar or array`` of the fitted parameters by name (``'ineq'``
         means ``fun >= 0``). Honoured by ``backend='scipy'`` with
         ``'SLSQP'``, ``'trust-constr'``, ``'COBYLA'`` or ``'COBYQA'``; any
-        other backend raises."""),
+        other backend raises. ``best_params_`` is the feasible point of
+        least loss among those evaluated (total violation at most 1e-6);
+        if none was feasible, the point that violates them least, with a
+        warning, ``converged_=False`` and its ``constraint_violation_``."""),
     Param("dt", "0.1", _MS, """    dt : float or Quantity, default=0.1
         Integration step in ms (a finer default where the model needs it at
         brainmass's parameters: 0.01 for Lorenz)."""),
@@ -240,6 +243,10 @@ FITTED_ATTRIBUTES = """
         Whether the backend's own convergence test held when the fit ended
         (gradient norm or loss plateau, population spread, scipy's
         ``success``); ``False`` when it stopped on ``max_iter``.
+    constraint_violation_ : float
+        How much ``best_params_`` violates ``constraints`` (the sum of
+        ``max(0, -fun)`` over inequalities and ``|fun|`` over equalities);
+        0.0 when it satisfies them (to within 1e-6) or there are none.
     stop_reason_ : str
         ``'converged'``, ``'max_iter'``, ``'no_change'``
         (``n_iter_no_change``), ``'callback'`` or ``'interrupted'``.
@@ -289,4 +296,9 @@ FITTED_ATTRIBUTES = """
         ``per_region`` parameter as fitted. Maps computed from recordings
         (``'fc_gradient'``) come from the training rows and are reused
         unchanged by ``predict``, ``score`` and ``simulate``.
+    map_names_ : dict
+        ``{name: [map name, ...]}``: the name of each row of ``maps_``
+        (``'fc_gradient'``, ``'map0'`` for an array). Coefficients find
+        their maps by name, so reordering ``per_region``'s maps after the
+        fit keeps each coefficient on its own map.
 """

@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from ._params import COMMON
+from ._validation import as_ms
 
 __all__ = ["RECIPES", "hopf_bold", "integration_step"]
 
@@ -125,8 +126,9 @@ def for_recordings(cls, sample_dt, connectivity, **params):
 
     Parameters
     ----------
-    sample_dt : float
-        Sampling interval of the recordings (the TR) in ms.
+    sample_dt : float or Quantity
+        Sampling interval of the recordings (the TR): a number of ms, or a
+        time Quantity (``0.72 * u.second``), converted to ms.
     connectivity : array of shape (n_regions, n_regions)
         Structural connectivity.
     **params
@@ -141,7 +143,12 @@ def for_recordings(cls, sample_dt, connectivity, **params):
         raise NotImplementedError(
             f"{cls.__name__} has no recipe for recordings; recipes exist for "
             f"{sorted(RECIPES)}.")
-    settings = RECIPES[family](sample_dt, connectivity)
+    tr = as_ms(sample_dt, "sample_dt (the TR)")
+    if tr is None or not tr > 0:
+        raise ValueError(
+            f"sample_dt (the TR) must be a positive number of ms, or a time Quantity such as "
+            f"0.72 * u.second; got {sample_dt!r}.")
+    settings = RECIPES[family](tr, connectivity)
     known = {p.name for p in COMMON} | set(cls._model_param_names)
     unknown = set(params) - known
     if unknown:

@@ -17,6 +17,7 @@ they share one compiled evaluator and advance together in the backend loop.
   training recordings with maps and values computed from them alone.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import jax
@@ -25,7 +26,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from ._fit import run_fit
+from ._fit import run_fit, warn_rows
 from ._maps import map_labels, surrogate_maps
 from ._objectives import JointObjective, resolve_objective
 from ._plan import connectivity, start_point
@@ -34,7 +35,7 @@ __all__ = ["fit_batch", "fit_folds", "pareto_front", "ParetoFront", "map_null_te
            "MapNullTest", "component_losses"]
 
 
-def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None):
+def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None, by="fit_batch"):
     """Fit ``R`` copies of ``estimator.fit(X)`` at once, row ``r`` with its own traced values.
 
     Parameters
@@ -50,15 +51,19 @@ def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None):
     row_params : list of dict or None
         Constructor parameters of each row's returned estimator (e.g. its
         objective weights), so its ``score`` matches what it was fitted with.
-    batch_size : int or None
+    batch_size : int >= 1 or None
         Rows per compiled batch (memory grows with it); ``None``: all.
         Results do not depend on it (rows are independent, seeded alike).
+    by : str
+        The public function fitting the rows, named in the messages.
 
     Returns
     -------
     list of fitted estimators
         Row ``r``'s estimator equals ``clone(estimator).set_params(
-        **row_params[r]).fit(X)`` with row ``r``'s traced values.
+        **row_params[r]).fit(X)`` with row ``r``'s traced values, fitted
+        once from the start point (``n_restarts`` and ``uncertainty`` apply
+        to ``fit`` only).
     """
     est = clone(estimator)
     est._validate_params()
@@ -68,7 +73,7 @@ def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None):
     R = len(next(iter(values.values())))
     seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
     x0 = start_point(model, plan)
-    step = R if batch_size is None else int(batch_size)
+    step = _batch_step(batch_size, R, "rows")
     out = []
     for start in range(0, R, step):
         rows = range(start, min(R, start + step))
@@ -78,12 +83,14 @@ def fit_batch(estimator, X, row_fixed, row_params=None, batch_size=None):
                       n_iter_no_change=est.n_iter_no_change, callback=est.callback,
                       verbose=est.verbose, label=f"{type(est).__name__} batch [{est.backend}]",
                       row_fixed=part)
+        warn_rows(res, plan.objective.name, _ROWS.get(by, "rows"), offset=start)
         for j, r in enumerate(rows):
             e = clone(est)
             if row_params is not None:
                 e.set_params(**row_params[r])
             e.n_features_in_ = est.n_features_in_
-            out.append(e._store_fit(plan, res, j, ndim, seed, {k: v[j] for k, v in part.items()}))
+            out.append(e._store_fit(plan, res, j, ndim, seed, {k: v[j] for k, v in part.items()},
+                                    batched_by=by))
     return out
 
 
@@ -107,13 +114,16 @@ def fit_folds(estimator, X, cv=None, batch_size=None):
     cv : int, cross-validation generator or iterable, default=None
         As in scikit-learn (``LeaveOneOut()`` for leave-one-subject-out);
         every training set must have the same size.
-    batch_size : int or None
+    batch_size : int >= 1 or None
         Folds per compiled batch (memory grows with it); ``None``: all.
 
     Returns
     -------
     estimators : list
-        One fitted estimator per fold.
+        One fitted estimator per fold, fitted once from the start point:
+        ``n_restarts`` and ``uncertainty`` apply to ``fit`` only
+        (``restart_losses_`` holds the one start's loss; refit a fold with
+        ``fit`` for ``conf_int``).
     splits : list of (train, test) index arrays
 
     Examples
@@ -152,7 +162,7 @@ def fit_folds(estimator, X, cv=None, batch_size=None):
     x0 = start_point(model, plan)
     target = np.stack([Xv[tr] for tr, _ in splits])
     F = len(splits)
-    step = F if batch_size is None else int(batch_size)
+    step = _batch_step(batch_size, F, "folds")
     out = []
     for start in range(0, F, step):
         rows = range(start, min(F, start + step))
@@ -161,11 +171,29 @@ def fit_folds(estimator, X, cv=None, batch_size=None):
                       max_iter=est.max_iter, tol=est.tol, n_iter_no_change=est.n_iter_no_change,
                       callback=est.callback, verbose=est.verbose,
                       label=f"{type(est).__name__} folds [{est.backend}]", row_fixed=part or None)
+        warn_rows(res, plan.objective.name, "folds", offset=start)
         for j, r in enumerate(rows):
             e = clone(est)
             e.n_features_in_ = Xv.shape[1]
-            out.append(e._store_fit(plan, res, j, ndim, seed, {k: v[j] for k, v in part.items()}))
+            out.append(e._store_fit(plan, res, j, ndim, seed, {k: v[j] for k, v in part.items()},
+                                    batched_by="fit_folds"))
     return out, splits
+
+
+#: what the rows of each batched fit are, for the messages
+_ROWS = {"pareto_front": "weightings", "map_null_test": "rows (0: the real map)"}
+
+
+def _batch_step(batch_size, n, what):
+    """Rows per compiled batch: all ``n`` for None, else a validated positive integer."""
+    if batch_size is None:
+        return n
+    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, numbers.Integral) \
+            or batch_size < 1:
+        raise ValueError(
+            f"batch_size must be a positive integer (the {what} fitted together in one "
+            f"compiled batch) or None for all {n}; got {batch_size!r}.")
+    return int(batch_size)
 
 
 def _recordings(X):
@@ -315,7 +343,8 @@ def pareto_front(estimator, X, weights=5, *, X_test=None, batch_size=None):
         raise ValueError("every weighting needs a positive weight.")
     X = _recordings(X)
     fits = fit_batch(estimator, X, lambda plan: {"objective:weights": W},
-                     [{"objective": dict(zip(keys, map(float, w)))} for w in W], batch_size)
+                     [{"objective": dict(zip(keys, map(float, w)))} for w in W], batch_size,
+                     by="pareto_front")
     train = np.stack([component_losses(e, X) for e in fits])
     test = None if X_test is None else np.stack(
         [component_losses(e, _recordings(X_test)) for e in fits])
@@ -428,7 +457,7 @@ def map_null_test(estimator, X, n_null=19, *, method="moran", maps=None, graph=N
         return out
 
     X = _recordings(X)
-    fits = fit_batch(estimator, X, row_fixed, batch_size=batch_size)
+    fits = fit_batch(estimator, X, row_fixed, batch_size=batch_size, by="map_null_test")
     losses = np.array([e.best_loss_ for e in fits])
     p = (1 + np.sum(losses[1:] <= losses[0])) / (1 + n_null)
     test, null_test, test_p = None, None, None

@@ -42,6 +42,11 @@ def test_builtin_maps_are_centred_unit_and_named(cohort):
     g = _maps.fc_gradient(d.bold)
     assert g.shape == (6,) and np.isclose(np.max(g), 1) and np.isclose(g.mean(), 0)
     assert np.allclose(g, _maps.fc_gradient(d.bold))  # deterministic, sign fixed
+    f = _maps.fc_strength(d.bold)
+    assert f.shape == (6,) and np.isclose(np.max(np.abs(f)), 1) and np.isclose(f.mean(), 0)
+    fc = np.mean([np.corrcoef(x.T) for x in d.bold], axis=0)  # each region's mean FC
+    raw = (fc.sum(axis=1) - 1.0) / 5
+    assert np.allclose(f, (raw - raw.mean()) / np.max(np.abs(raw - raw.mean())), atol=1e-6)
     est = whole_brain_hopf(d, per_region={"a": ["sc_strength", "fc_gradient", np.arange(6.0)]})
     assert est.param_names() == ["k", "a", "a:sc_strength", "a:fc_gradient", "a:map2"]
 

@@ -1,4 +1,4 @@
-"""Estimators in worker processes: joblib's loky backend and a Dask LocalCluster."""
+"""Estimators in worker processes: joblib's loky backend, a Dask LocalCluster and Ray."""
 
 import joblib
 import numpy as np
@@ -43,6 +43,25 @@ def test_dask_local_cluster_grid_search_matches_sequential(X):
             distributed.Client(cluster, timeout="60s"):
         with joblib.parallel_backend("dask"):
             par = _search(-1).fit(X)
+    assert par.best_params_ == seq.best_params_
+    np.testing.assert_allclose(par.cv_results_["mean_test_score"],
+                               seq.cv_results_["mean_test_score"])
+
+
+@pytest.mark.timeout(300)
+def test_ray_joblib_backend_grid_search_matches_sequential(X):
+    # the README's "Ray works the same way": a local two-CPU Ray instance
+    ray = pytest.importorskip("ray")
+    from ray.util.joblib import register_ray
+
+    seq = _search(1).fit(X)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        register_ray()
+        with joblib.parallel_backend("ray"):
+            par = _search(-1).fit(X)
+    finally:
+        ray.shutdown()
     assert par.best_params_ == seq.best_params_
     np.testing.assert_allclose(par.cv_results_["mean_test_score"],
                                seq.cv_results_["mean_test_score"])

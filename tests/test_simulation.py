@@ -213,6 +213,17 @@ def test_cost_guard_warns_about_the_gw_case_within_a_second():
     assert cost.seconds > 600
 
 
+def test_cost_estimate_grows_with_the_candidates_evaluated_at_once():
+    # 16 candidates simulate 16 times what 1 does: steps and the per-simulation
+    # memory and time scale by 16 (the noise, shared by a row's candidates, does not)
+    one, two, many = (estimate_fit_cost(_gw_config(), n_candidates=n) for n in (1, 2, 16))
+    assert (one.simulations, many.simulations) == (1, 16)
+    assert many.candidate_steps == 16 * one.candidate_steps
+    assert many.bytes - one.bytes == 15 * (two.bytes - one.bytes) > 0
+    assert many.seconds - one.seconds == pytest.approx(15 * (two.seconds - one.seconds))
+    assert many.bytes > 4 * one.bytes and many.seconds > 4 * one.seconds
+
+
 def test_cost_guard_warns_when_dt_is_far_finer_than_the_time_scale():
     cfg = SimConfig(model="Hopf", n_regions=2, n_steps=200_001, dt=0.1, sample_every=1000)
     with pytest.warns(FitCostWarning, match="times finer than Hopf's time scale"):
@@ -270,9 +281,10 @@ def test_compilation_cache_respects_opt_out_and_an_existing_directory(monkeypatc
 def test_prune_keeps_the_most_recently_used_entries(tmp_path):
     import os
 
-    for i in range(5):
-        f = tmp_path / f"entry{i}"
+    names = [f"jit_f-{i:064x}-cache" for i in range(5)]  # JAX's entry names
+    for i, name in enumerate(names):
+        f = tmp_path / name
         f.write_bytes(b"x" * 1000)
         os.utime(f, (1000 + i, 1000 + i))
     assert prune(str(tmp_path), 2500) <= 2500
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry3", "entry4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names[3:]

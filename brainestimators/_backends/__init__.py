@@ -5,10 +5,11 @@ parametrisation read :data:`BACKENDS`.
 """
 
 from . import evosax, grad, nevergrad, scipy
-from ._core import Backend, FitProgress, Problem, Settings, StopFitting, Tracker, box_points
+from ._core import (CONSTRAINT_TOL, Backend, FitProgress, Problem, Settings, StopFitting,
+                    Tracker, box_points)
 
-__all__ = ["BACKENDS", "SETTINGS_TYPES", "Backend", "FitProgress", "Problem", "Settings",
-           "StopFitting", "Tracker", "box_points", "get_backend"]
+__all__ = ["BACKENDS", "SETTINGS_TYPES", "CONSTRAINT_TOL", "Backend", "FitProgress", "Problem",
+           "Settings", "StopFitting", "Tracker", "box_points", "get_backend"]
 
 BACKENDS = {b.name: b for b in (
     grad.BACKEND,

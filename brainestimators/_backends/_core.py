@@ -17,7 +17,12 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 __all__ = ["Backend", "Settings", "Problem", "Tracker", "FitProgress", "StopFitting",
-           "population_converged", "box_points"]
+           "population_converged", "box_points", "CONSTRAINT_TOL"]
+
+#: A point satisfies the constraints when its total violation (the sum of
+#: ``max(0, -fun)`` over inequalities and ``|fun|`` over equalities) is at
+#: most this: SLSQP's own default accuracy.
+CONSTRAINT_TOL = 1e-6
 
 
 class StopFitting(Exception):
@@ -198,6 +203,26 @@ class Problem:
             self.key[0] if self.keyed else self.key)
         return float(v), np.asarray(g, dtype=float)
 
+    def violation(self, thetas):
+        """Constraint violation of ``thetas`` ``(..., P)`` (zeros without constraints).
+
+        The sum of ``max(0, -fun)`` over the inequalities and ``|fun|`` over
+        the equalities; ``fun`` gets the JAX values the loss was evaluated at
+        (float32), one point at a time, as the constrained backends evaluate
+        them; ``inf`` where it is not finite.
+        """
+        thetas = np.asarray(thetas, dtype=float)
+        out = np.zeros(thetas.shape[:-1])
+        if not self.constraints:
+            return out
+        flat = out.reshape(-1)
+        for k, theta in enumerate(thetas.reshape(-1, thetas.shape[-1])):
+            named = self.layout.named(jnp.asarray(theta, jnp.float32))
+            for c in self.constraints:
+                g = np.asarray(c["fun"](named), dtype=float).ravel()
+                flat[k] += np.sum(np.maximum(0.0, -g) if c["type"] == "ineq" else np.abs(g))
+        return np.where(np.isfinite(out), out, np.inf)
+
     def random_points(self, rng, n):
         """``n`` points drawn uniformly in the box (see :func:`box_points`)."""
         return box_points(self.lo, self.hi, rng, n)
@@ -282,6 +307,7 @@ class Tracker:
         R = self.problem.n_rows
         self.best_loss = np.full(R, np.inf)
         self.best_theta = np.array(self.problem.x0, dtype=float)
+        self.best_violation = np.full(R, np.inf)
         self.found = np.zeros(R, bool)
         self.n_iter = np.zeros(R, int)
         self.active = np.ones(R, bool)
@@ -301,6 +327,9 @@ class Tracker:
         """Keep the losses of the active rows and their best points.
 
         ``thetas`` ``(R', C, P)``, ``losses`` ``(R', C)`` for ``rows`` (all by default).
+        With constraints the best point is the feasible one of least loss
+        (violation at most :data:`CONSTRAINT_TOL`); until one is seen, the
+        one that violates them least.
         """
         rows = np.arange(self.problem.n_rows) if rows is None else np.atleast_1d(rows)
         losses = np.where(np.isfinite(losses), losses, np.inf)
@@ -308,10 +337,19 @@ class Tracker:
             if not self.active[r]:
                 continue
             self.history[r].extend(float(v) for v in losses[j])
-            i = int(np.argmin(losses[j]))
-            if losses[j, i] < self.best_loss[r]:
+            finite = np.isfinite(losses[j])
+            if not np.any(finite):
+                continue
+            # feasible points rank by loss; infeasible ones by violation, then loss
+            v = self.problem.violation(np.asarray(thetas[j])[finite])
+            v = np.where(v <= CONSTRAINT_TOL, 0.0, v)
+            cand = np.flatnonzero(finite)
+            k = np.lexsort((losses[j][cand], v))[0]
+            i = cand[k]
+            if (v[k], losses[j, i]) < (self.best_violation[r], self.best_loss[r]):
                 self.best_loss[r] = float(losses[j, i])
                 self.best_theta[r] = np.asarray(thetas[j][i], dtype=float)
+                self.best_violation[r] = float(v[k])
                 self.found[r] = True
         return losses
 
