@@ -23,6 +23,11 @@ import brainunit as u
 import jax.numpy as jnp
 from brainmass.objectives import ks_distance, wasserstein_1d
 
+try:  # braintools >= 0.4 (Python >= 3.12), which deprecates the braintools.metric name
+    from braintools.analysis.spectral import power_spectral_density as _psd
+except ImportError:  # braintools 0.3 (Python 3.11)
+    _psd = braintools.metric.power_spectral_density
+
 from ._metrics import (
     correlation,
     fcd_matrix,
@@ -133,7 +138,7 @@ def std_rmse():
 def psd_corr(nperseg=None, as_loss=False, eps=1e-12):
     """Build a spectral-shape similarity: correlation of log power spectra.
 
-    Welch spectra (``braintools.metric.power_spectral_density``) of each
+    Welch spectra (braintools' ``power_spectral_density``) of each
     standardised region are log-transformed and correlated between prediction
     and target, then averaged over regions. Scale-free in time (the sampling
     interval cancels), in amplitude and in offset (each region is z-scored
@@ -167,7 +172,7 @@ def psd_corr(nperseg=None, as_loss=False, eps=1e-12):
 
     def objective(prediction, target):
         def logpsd(x):
-            _, p = braintools.metric.power_spectral_density(
+            _, p = _psd(
                 standardize(_recording(x), axis=0), 1.0, nperseg=nperseg)
             return jnp.log(p + eps)
 
