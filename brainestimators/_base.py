@@ -196,6 +196,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.stop_reason_ = res.reason[r]
         self.fit_mode_ = plan.config.mode
         self.n_regions_ = int(plan.config.sim.n_regions)
+        self.n_channels_ = int(plan.config.sim.n_obs)  # columns of a recording
         self.n_outputs_ = int(plan.config.n_outputs)
         self.target_ndim_ = int(ndim)
         self.noise_seed_ = seed
@@ -312,10 +313,12 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         maps = fitted_maps(model, getattr(self, "maps_", None))
         if self.fit_mode_ == "target":
             plan, drive, target, _ = self._plan(model, X, None, reset=False, maps=maps)
-            if target.shape[2] != self.n_regions_:
+            n_cols = getattr(self, "n_channels_", self.n_regions_)
+            if target.shape[2] != n_cols:
+                what = "channels" if n_cols != self.n_regions_ else "regions"
                 raise ValueError(
-                    f"X has {target.shape[2]} regions; the model was fitted with "
-                    f"{self.n_regions_} regions.")
+                    f"X has {target.shape[2]} {what}; the model was fitted with "
+                    f"{n_cols} {what}.")
         else:
             if y is None:
                 X = as_magnitude(X, model.spec.input_unit, "X (drive)")
@@ -426,7 +429,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if X is None:
             if self.fit_mode_ != "target":
                 raise ValueError("A driven model needs the drive X to simulate.")
-            X = np.zeros((1, n_time or self.n_features_in_, self.n_regions_))
+            X = np.zeros((1, n_time or self.n_features_in_,
+                           getattr(self, "n_channels_", self.n_regions_)))
         elif n_time is not None and self.fit_mode_ == "target":
             X = np.zeros((1, n_time, np.asarray(X).shape[-1] if np.ndim(X) == 3 else 1))
         plan, theta, drive, _ = self._fitted_plan(X)
