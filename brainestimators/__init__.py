@@ -35,7 +35,7 @@ _CACHE_DIR = _config.default_compilation_cache()  # noqa: F821 (opt out: BRAINES
 #: Every per-model regressor class (NeuralMassRegressor excluded).
 REGRESSORS = tuple(globals()[n] for n in _model_all if n != "NeuralMassRegressor")
 
-_SUBMODULES = ("datasets", "plotting", "preprocessing")
+_SUBMODULES = ("datasets", "meeg", "plotting", "preprocessing")
 
 # Each backend's settings class (Optax, Nevergrad, Scipy, Evosax, ...) is
 # public under its own name, read from the registry: adding a backend is one

@@ -20,7 +20,7 @@ from ._fit import RowFits, best_row, restarts, run_fit
 from ._derived import draw_unfitted, fitted_maps, per_subset, with_values
 from ._maps import derived_names, resolve_maps, resolve_values, uses_data
 from ._params import common_constraints
-from ._plan import Model, connectivity, make_plan, start_point
+from ._plan import Model, connectivity, make_plan, model_regions, start_point
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
@@ -108,7 +108,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 model = with_values(model, target)
                 if maps is None:
                     maps = resolve_maps(model.params["per_region"], connectivity(model.params),
-                                        target, target.shape[2])
+                                        target, model_regions(model, target.shape[2]))
             else:
                 model = with_values(model, None, getattr(self, "derived_params_", None))
             plan = make_plan(model, "target", target.shape[1], target.shape[2],

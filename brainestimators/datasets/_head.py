@@ -20,7 +20,7 @@ from sklearn.utils import Bunch
 
 from ._eeg import get_data_home, standard_montage
 
-__all__ = ["load_head_model", "tvb_eeg_gain", "region_lead_field"]
+__all__ = ["load_head_model", "tvb_eeg_gain", "sphere_lead_field"]
 
 _INSTALL = 'pip install "brainestimators[meeg]"'
 
@@ -75,7 +75,7 @@ def _tvb_to_head():
     return rot, t
 
 
-def region_lead_field(info, positions, orientations):
+def sphere_lead_field(info, positions, orientations):
     """EEG lead field of fixed dipoles in a spherical head fitted to ``info``'s montage.
 
     Parameters
@@ -164,7 +164,7 @@ def load_head_model(info=None, *, data_home=None):
     if cache.is_file():
         gain = np.load(cache)
     else:
-        gain = region_lead_field(info, centres, nn)
+        gain = sphere_lead_field(info, centres, nn)
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache, gain)
     w = con.weights.copy()
