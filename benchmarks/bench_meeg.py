@@ -16,6 +16,10 @@ compilation and the run all count.
 Time per candidate-step is wall time / (candidates x integration steps),
 compilation included; ``warm`` rows rerun the same call in the same process.
 
+Measured (2 shared cores, load 8): peak RSS fit 0.55 / 0.58 / 0.63 GB at
+10 / 30 / 60 s, brainmass 0.53 / 0.58 / 0.67 GB; warm us per candidate-step
+6.0 / 3.9 / 6.9 against brainmass 24 / 17 / 19.
+
 Run: ``python benchmarks/bench_meeg.py [--seconds 10 30 60] [--candidates 4]
 [--json out.json]`` (needs the ``meeg`` extra for the head model).
 """

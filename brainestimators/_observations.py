@@ -68,7 +68,10 @@ class MEG(brainstate.nn.Module):
     to the channels, ``s @ L.T``, with the lead field ``L`` (``(n_channels,
     n_regions)``) in arbitrary units: the dipole moment per unit of a model's
     source signal is not known, so the sensor scale is relative (objectives
-    on log spectra profile it out). Its ``noise_cov`` draws from brainstate's
+    on log spectra profile it out). ``EEGLeadFieldModel`` and
+    ``MEGLeadFieldModel`` fix the units (mV or T sensors, 1 nA m of dipole
+    per mV or T of source), which a unitless source (Hopf's ``x``) fails, so
+    their unitless base class serves every family. Its ``noise_cov`` draws from brainstate's
     global generator, which a traced key cannot seed, so sensor noise is
     added at the kept samples instead (``SimConfig.sensor_noise``). Nothing
     is stored between samples: the readout is computed when a sample is read.
