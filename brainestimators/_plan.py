@@ -14,14 +14,16 @@ import numpy as np
 from ._backends import get_backend
 from ._evaluator import EvalConfig, get_evaluator
 from ._layout import Entry, Layout
-from ._maps import derived_names, resolve_maps, uses_data
+from ._lead_field import lead_field, model_regions
+from ._maps import resolve_maps
 from ._objectives import JointObjective, resolve_objective
 from ._observations import get_observation
 from ._simulation import SimConfig, init_argument
 from ._specs import model_parameters
 from ._validation import as_magnitude, as_ms, check_bounds, monitor_unit
 
-__all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity"]
+__all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity", "lead_field",
+           "model_regions"]
 
 
 @dataclass(frozen=True)
@@ -108,41 +110,6 @@ def connectivity(params):
     if not np.all(np.isfinite(conn)):
         raise ValueError("connectivity contains NaN or inf.")
     return conn
-
-
-def lead_field(params, n_regions=None):
-    """The lead field ``(n_channels, n_regions)`` of a sensor observation, as floats."""
-    if params.get("lead_field") is None:
-        raise ValueError(
-            f"observation={params['observation']!r} needs lead_field=, an array (n_channels, "
-            "n_regions): e.g. brainestimators.datasets.load_head_model().lead_field, or "
-            "brainestimators.meeg.region_lead_field(forward, labels) from an mne.Forward.")
-    L = np.asarray(params["lead_field"], dtype=float)
-    if L.ndim != 2 or not np.all(np.isfinite(L)):
-        raise ValueError(f"lead_field must be a finite (n_channels, n_regions) array, got "
-                         f"shape {L.shape}.")
-    if n_regions is not None and L.shape[1] != n_regions:
-        raise ValueError(f"lead_field has {L.shape[1]} regions (columns); the model has "
-                         f"{n_regions} (connectivity). A lead field is (n_channels, n_regions).")
-    return L
-
-
-def model_regions(model, n_columns):
-    """Regions behind recordings of ``n_columns`` columns: the lead field's for sensors.
-
-    Maps and values computed from recordings (``'fc_gradient'``,
-    ``w='peak_frequency'``) need one column per region, so sensor
-    recordings refuse them.
-    """
-    if not model.sensors:
-        return n_columns
-    if uses_data(model.params["per_region"]) or derived_names(model.values):
-        raise ValueError(
-            "maps and values computed from recordings (fc_gradient, fc_strength, "
-            "peak_frequency) need one column per region; EEG / MEG channels mix the regions "
-            "through the lead field. Give maps as arrays (n_maps, n_regions) and values as "
-            "numbers.")
-    return lead_field(model.params).shape[1]
 
 
 def _steps(value, dt, what):

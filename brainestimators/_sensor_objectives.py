@@ -137,7 +137,7 @@ def aperiodic_exponent(sfreq=1.0, fmin=None, fmax=None, nperseg=None, exclude=No
     """
 
     def prepare(target):
-        f, lp = log_psd(target, nperseg, sfreq, fmin, fmax)
+        f, lp = log_psd(target, nperseg, sfreq, fmin, fmax, per_channel=True)
         return aperiodic_fit(f, lp, exclude)[1]
 
     def compare(prediction, exponent):

@@ -11,7 +11,7 @@ import brainunit as u
 import jax.numpy as jnp
 import numpy as np
 
-from ._metrics import functional_connectivity
+from ._metrics import functional_connectivity, rescale
 
 __all__ = ["default_nperseg", "welch", "band_mask", "log_psd", "peak_frequency", "aperiodic_fit",
            "band_envelope", "envelope_fc"]
@@ -86,17 +86,22 @@ def band_mask(freqs, fmin=None, fmax=None):
     return keep
 
 
-def log_psd(x, nperseg=None, sfreq=1.0, fmin=None, fmax=None, eps=1e-30):
+def log_psd(x, nperseg=None, sfreq=1.0, fmin=None, fmax=None, eps=1e-30, per_channel=False):
     """``log10`` of the Welch PSD in a band: ``(freqs, (n_freqs, n_channels))``.
 
-    The band is static (from the shapes), so the result can be jitted.
+    The band is static (from the shapes), so the result can be jitted. The
+    recording is divided by its largest magnitude (per channel with
+    ``per_channel``) before squaring and the factor added back in log, so
+    data at 1e-20 or 1e20 neither under- nor overflows float32.
     """
-    f, p = welch(x, nperseg, sfreq)
-    n_time = jnp.shape(u.get_magnitude(x))[0]
-    freqs = np.fft.rfftfreq(default_nperseg(n_time) if nperseg is None else int(nperseg),
+    x = _as_2d(x)
+    m = jnp.max(jnp.abs(x), axis=0 if per_channel else None, keepdims=True)
+    m = jnp.where(m > 0, m, 1.0)
+    f, p = welch(x / m, nperseg, sfreq)
+    freqs = np.fft.rfftfreq(default_nperseg(x.shape[0]) if nperseg is None else int(nperseg),
                             1.0 / sfreq)
     keep = np.flatnonzero(band_mask(freqs, fmin, fmax))
-    return f[keep], jnp.log10(p[keep] + eps)
+    return f[keep], jnp.log10(p[keep] + eps) + 2 * jnp.log10(m).reshape(1, -1)
 
 
 def peak_frequency(freqs, psd, temperature=None):
@@ -157,7 +162,7 @@ def band_envelope(x, fmin, fmax, sfreq=1.0):
     frequencies in the band doubled, everything else zeroed, inverse FFT,
     modulus. ``(n_time, n_channels)``.
     """
-    x = _as_2d(x)
+    x = rescale(_as_2d(x), axis=0)  # envelope correlations ignore each channel's scale
     n = x.shape[0]
     f = np.fft.fftfreq(n, 1.0 / sfreq)
     h = jnp.asarray(np.where((f >= fmin) & (f <= fmax), 2.0, 0.0))
