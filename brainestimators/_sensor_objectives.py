@@ -17,7 +17,7 @@ import jax.numpy as jnp
 
 from ._metrics import correlation, upper_triangle
 from ._objective_builders import _preparable, _rms
-from ._spectra import aperiodic_fit, envelope_fc, log_psd, peak_frequency
+from ._spectra import aperiodic_fit, envelope_fc, log_psd
 
 __all__ = ["log_psd_distance", "spectral_peak", "aperiodic_exponent", "envelope_fc_corr"]
 
@@ -99,9 +99,11 @@ def spectral_peak(sfreq=1.0, fmin=None, fmax=None, nperseg=None, temperature=0.0
 
     def summary(x):
         f, lp = log_psd(x, nperseg, sfreq, fmin, fmax)
-        peak = peak_frequency(f, 10.0 ** lp, temperature)
+        # peak_frequency's soft arg-max, from the log power (1e38 W overflows float32)
         w = jnp.exp((lp - lp.max(axis=0)) / temperature)
-        power = jnp.sum(lp * w, axis=0) / jnp.sum(w, axis=0)
+        w = w / jnp.sum(w, axis=0)
+        peak = jnp.sum(f[:, None] * w, axis=0)
+        power = jnp.sum(lp * w, axis=0)
         return peak, power, (f[-1] - f[0]) if f.shape[0] > 1 else 1.0
 
     def prepare(target):
