@@ -54,8 +54,8 @@ def test_the_alpha_frequency_is_recovered_from_8_s_of_sensor_spectra(head):
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", sorted(SETTINGS))
 def test_global_parameters_on_every_backend(head, backend):
-    # 4 x 32 s. Measured w: -0.005 (nevergrad), -0.008 (scipy), -0.009 (evosax);
-    # a: +0.045, +0.11, +0.12. At 4 x 64 s, w +0.013 and a +0.11 to +0.14 on all
+    # 4 x 32 s. Measured w: -0.005 (nevergrad), -0.008 (scipy), -0.009 (evosax),
+    # -0.012 (grad); a: +0.045, +0.11, +0.12, +0.12. At 4 x 64 s, w +0.013 and a +0.11 to +0.14 on all
     # three: the fit compares one simulated draw (the same seed on every backend)
     # with the data, and that draw's spectrum biases the damping (peak width).
     err = _recover(head, backend, 5120)
