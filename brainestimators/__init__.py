@@ -20,6 +20,8 @@ from ._models import *  # noqa: F401,F403
 from ._models import __all__ as _model_all
 from ._objectives import (OBJECTIVES, JointObjective, Objective, mse, psd_corr,
                           resolve_objective, std_rmse)
+from ._sensor_objectives import (aperiodic_exponent, envelope_fc_corr, log_psd_distance,
+                                 spectral_peak)
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._maps import MAPS, surrogate_maps
 from ._simulation import KeyedWhiteNoise
@@ -34,7 +36,7 @@ _CACHE_DIR = _config.default_compilation_cache()  # noqa: F821 (opt out: BRAINES
 #: Every per-model regressor class (NeuralMassRegressor excluded).
 REGRESSORS = tuple(globals()[n] for n in _model_all if n != "NeuralMassRegressor")
 
-_SUBMODULES = ("datasets", "plotting", "preprocessing")
+_SUBMODULES = ("datasets", "meeg", "plotting", "preprocessing")
 
 # Each backend's settings class (Optax, Nevergrad, Scipy, Evosax, ...) is
 # public under its own name, read from the registry: adding a backend is one
@@ -57,6 +59,10 @@ __all__ = [
     "mse",
     "psd_corr",
     "std_rmse",
+    "log_psd_distance",
+    "spectral_peak",
+    "aperiodic_exponent",
+    "envelope_fc_corr",
     "ObjectiveScorer",
     "make_objective_scorer",
     "get_scorer",

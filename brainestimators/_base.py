@@ -20,7 +20,7 @@ from ._fit import RowFits, best_row, restarts, run_fit, warn_rows
 from ._derived import draw_unfitted, fitted_maps, per_subset, with_values
 from ._maps import derived_names, resolve_maps, resolve_values, uses_data
 from ._params import common_constraints
-from ._plan import Model, connectivity, make_plan, start_point
+from ._plan import Model, connectivity, make_plan, model_regions, start_point
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
@@ -108,7 +108,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                 model = with_values(model, target)
                 if maps is None:
                     maps = resolve_maps(model.params["per_region"], connectivity(model.params),
-                                        target, target.shape[2])
+                                        target, model_regions(model, target.shape[2]))
             else:
                 model = with_values(model, None, getattr(self, "derived_params_", None))
             plan = make_plan(model, "target", target.shape[1], target.shape[2],
@@ -201,6 +201,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self.stop_reason_ = res.reason[r]
         self.fit_mode_ = plan.config.mode
         self.n_regions_ = int(plan.config.sim.n_regions)
+        self.n_channels_ = int(plan.config.sim.n_obs)  # columns of a recording
         self.n_outputs_ = int(plan.config.n_outputs)
         self.target_ndim_ = int(ndim)
         self.noise_seed_ = seed
@@ -336,10 +337,12 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         maps = fitted_maps(model, getattr(self, "maps_", None), getattr(self, "map_names_", None))
         if self.fit_mode_ == "target":
             plan, drive, target, _ = self._plan(model, X, None, reset=False, maps=maps)
-            if target.shape[2] != self.n_regions_:
+            n_cols = getattr(self, "n_channels_", self.n_regions_)
+            if target.shape[2] != n_cols:
+                what = "channels" if n_cols != self.n_regions_ else "regions"
                 raise ValueError(
-                    f"X has {target.shape[2]} regions; the model was fitted with "
-                    f"{self.n_regions_} regions.")
+                    f"X has {target.shape[2]} {what}; the model was fitted with "
+                    f"{n_cols} {what}.")
         else:
             if y is None:
                 X = as_magnitude(X, model.spec.input_unit, "X (drive)")
@@ -450,7 +453,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if X is None:
             if self.fit_mode_ != "target":
                 raise ValueError("A driven model needs the drive X to simulate.")
-            X = np.zeros((1, n_time or self.n_features_in_, self.n_regions_))
+            X = np.zeros((1, n_time or self.n_features_in_,
+                           getattr(self, "n_channels_", self.n_regions_)))
         elif n_time is not None and self.fit_mode_ == "target":
             X = np.zeros((1, n_time, np.asarray(X).shape[-1] if np.ndim(X) == 3 else 1))
         plan, theta, drive, _ = self._fitted_plan(X)

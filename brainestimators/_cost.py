@@ -195,7 +195,7 @@ def estimate_fit_cost(sim, n_candidates=1, n_rows=1, gradient=False, n_evaluatio
     carry = 4 * (states * n + delay)
     period = sum(plan.segments) if plan.gaps is None else max(plan.gaps)
     block = min(max(period, plan.first), CHUNK)
-    out = 4 * sim.n_out * n
+    out = 4 * sim.n_out * sim.n_obs  # kept samples: channels for EEG / MEG
 
     # forward: states (double-buffered), the kept samples, one group's reads
     # and one block of noise per key
@@ -206,6 +206,8 @@ def estimate_fit_cost(sim, n_candidates=1, n_rows=1, gradient=False, n_evaluatio
         saved = (n_groups + 1 + math.ceil(max(period, plan.first) / CHUNK)) * carry
         mem += sims * (saved + _RESIDUALS * block * carry + 3 * out)
     flops = 2 * n * n * coupled + _NODE_FLOPS * states * n
+    if sim.n_channels:  # the lead field, at the samples only
+        flops += 2 * sim.n_channels * n / max(1.0, float(sim.sample_ratio or sim.sample_every))
     if sim.delays:
         flops += 4 * n * n * coupled  # gathers from the delay buffers
     per_step = _STEP_OVERHEAD + sims * flops / _FLOPS + keys * slots * n * _NOISE_VALUE

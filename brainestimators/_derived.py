@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._maps import derived_names, map_labels, resolve_maps, resolve_values, uses_data
-from ._plan import connectivity, make_plan
+from ._plan import connectivity, lead_field, make_plan, model_regions
 from ._predict import sample
 from ._validation import as_ms
 
@@ -87,7 +87,8 @@ def per_subset(model, X, subsets):
     """
     per_region, conn = model.params["per_region"], connectivity(model.params)
     from_data, derived = uses_data(per_region), derived_names(model.values)
-    maps = [resolve_maps(per_region, conn, X[s], X.shape[2])
+    n_regions = model_regions(model, X.shape[2])
+    maps = [resolve_maps(per_region, conn, X[s], n_regions)
             for s in (subsets if from_data else subsets[:1])]
     values = [with_values(model, X[s]).values for s in (subsets if derived else subsets[:1])]
     row_fixed = {}
@@ -115,5 +116,7 @@ def draw_unfitted(model, keys, X, n_time):
         if n_time is None:
             raise ValueError("An unfitted model needs n_time (or X) to simulate.")
         n_regions = 1 if conn is None else conn.shape[0]
+        if model.sensors:  # a recording's columns are the lead field's channels
+            n_regions = lead_field(model.params).shape[0]
     plan = make_plan(model, "target", n_time, n_regions, fitting=False)
     return sample(plan, jnp.zeros(0, jnp.float32), None, keys)

@@ -391,8 +391,10 @@ def _positive_int(text):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m brainestimators",
                                 description=__doc__.splitlines()[0])
-    p.add_argument("--data", choices=["auto", "hcp", "gw", "synthetic"], default="auto",
-                   help="data set (auto: HCP when the 'data' extra is installed, else synthetic)")
+    p.add_argument("--data", choices=["auto", "hcp", "gw", "synthetic", "eeg"], default="auto",
+                   help="data set (auto: HCP when the 'data' extra is installed, else "
+                        "synthetic; eeg: a 76-region network fitted to a real resting EEG, "
+                        "with the 'meeg' extra)")
     p.add_argument("--model", choices=["all", *MODELS], default="all",
                    help="all: the global, maps and regional models side by side, each "
                         "model's folds fitted at once; one name: that model, fold by fold")
@@ -409,6 +411,10 @@ def main(argv=None):
     p.add_argument("--out", default="brainestimators_output", help="folder for results")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
+    if args.data == "eeg":
+        from ._main_eeg import main as eeg_main  # MNE and fooof load only for this job
+
+        return eeg_main(args)
     data, label = load(args.data)
     print(f"{label}: {data.bold.shape[0]} subjects x {data.bold.shape[1]} samples x "
           f"{data.bold.shape[2]} regions, TR {data.tr:g} ms")

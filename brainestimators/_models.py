@@ -86,6 +86,8 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -120,6 +122,8 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -206,6 +210,8 @@ class HopfRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -241,6 +247,8 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -308,6 +316,8 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -342,6 +352,8 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -405,6 +417,8 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -438,6 +452,8 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -521,6 +537,8 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -559,6 +577,8 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -634,6 +654,8 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -670,6 +692,8 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -777,6 +801,8 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -821,6 +847,8 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -884,6 +912,8 @@ class LinearRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -917,6 +947,8 @@ class LinearRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1020,6 +1052,8 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1063,6 +1097,8 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1170,6 +1206,8 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1214,6 +1252,8 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1317,6 +1357,8 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1360,6 +1402,8 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1495,6 +1539,8 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1546,6 +1592,8 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1621,6 +1669,8 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1657,6 +1707,8 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1732,6 +1784,8 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -1768,6 +1822,8 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -1955,6 +2011,8 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -2019,6 +2077,8 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -2146,6 +2206,8 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -2195,6 +2257,8 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -2266,6 +2330,8 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -2297,6 +2363,8 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state
@@ -2364,6 +2432,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         duration=100.0,
         monitor=None,
         observation=None,
+        lead_field=None,
+        sensor_noise=0.0,
         readout='mean',
         noise_sigma=0.0,
         initial_state=None,
@@ -2399,6 +2469,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.duration = duration
         self.monitor = monitor
         self.observation = observation
+        self.lead_field = lead_field
+        self.sensor_noise = sensor_noise
         self.readout = readout
         self.noise_sigma = noise_sigma
         self.initial_state = initial_state

@@ -18,6 +18,12 @@ import jax
 import jax.numpy as jnp
 
 from ._cache import LRU
+from ._sensor_objectives import (
+    aperiodic_exponent,
+    envelope_fc_corr,
+    log_psd_distance,
+    spectral_peak,
+)
 from ._objective_builders import (
     cosine_sim,
     fc_corr,
@@ -214,6 +220,16 @@ _register("fcd_wasserstein", fcd_wasserstein, min_regions=3, min_time=35, needs=
 _register("psd_corr", lambda: psd_corr(as_loss=True), similarity=True, min_time=32,
           needs="Welch segments of n_time // 8 >= 4 samples, for 3 frequencies")
 _register("std_rmse", std_rmse, min_time=2, needs="a standard deviation needs 2 time points")
+# sensor spectra (frequencies in cycles per sample; a band in Hz: build your own)
+_register("log_psd", log_psd_distance, min_time=2, min_size=4,
+          needs="2 non-zero frequencies x channels once a global gain is profiled out")
+_register("spectral_peak", spectral_peak, min_time=2, min_size=6,
+          needs="3 frequencies for a peak frequency, or 2 channels for a power topography")
+_register("aperiodic_exponent", aperiodic_exponent, min_time=4,
+          needs="a 1/f line through 2 non-zero frequencies")
+_register("envelope_fc", lambda: envelope_fc_corr(as_loss=True), similarity=True,
+          min_regions=3, min_time=20,
+          needs="envelope correlations of 3 channels, 2 frequencies in the 0.04-0.1 band")
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,10 +1,13 @@
 """Observation models: what a recording sees of the simulated node.
 
 An observation is a small brainstate module built from the number of
-regions and the monitored variable, updated after every integration step
-(``update(node)``) and read only at the kept samples (``read(node)``), so a
-recording's memory follows its samples, not its steps. Adding one is one
-class here and one line in :data:`OBSERVATIONS`.
+regions, the monitored variable and the traced values (``params``), updated
+after every integration step (``update(node)``) and read only at the kept
+samples (``read(node)``), so a recording's memory follows its samples, not
+its steps. Its class attribute ``sensors`` says whether it reads out
+channels through a lead field (``params['lead_field']``, ``(n_channels,
+n_regions)``) instead of one value per region. Adding one is one class here
+and one line in :data:`OBSERVATIONS`.
 """
 
 import brainmass
@@ -13,13 +16,15 @@ import brainunit as u
 
 from ._network import read_state
 
-__all__ = ["OBSERVATIONS", "get_observation"]
+__all__ = ["OBSERVATIONS", "get_observation", "EEG", "MEG"]
 
 
 class Monitored(brainstate.nn.Module):
     """The monitored state itself (no observation model)."""
 
-    def __init__(self, n, monitor):
+    sensors = False
+
+    def __init__(self, n, monitor, params=None):
         super().__init__()
         self.monitor = monitor
 
@@ -39,7 +44,9 @@ class BOLD(brainstate.nn.Module):
     ignore.
     """
 
-    def __init__(self, n, monitor):
+    sensors = False
+
+    def __init__(self, n, monitor, params=None):
         super().__init__()
         self.hemo = brainmass.BOLDSignal(n)
         self.monitor = monitor
@@ -54,10 +61,53 @@ class BOLD(brainstate.nn.Module):
         return self.hemo.bold()
 
 
+class MEG(brainstate.nn.Module):
+    """Sensors = lead field x the family's source signal (``ModelSpec.source``).
+
+    ``brainmass.LeadFieldModel`` maps the region signal ``s`` (``(n_regions,)``)
+    to the channels, ``s @ L.T``, with the lead field ``L`` (``(n_channels,
+    n_regions)``) in arbitrary units: the dipole moment per unit of a model's
+    source signal is not known, so the sensor scale is relative (objectives
+    on log spectra profile it out). ``EEGLeadFieldModel`` and
+    ``MEGLeadFieldModel`` fix the units (mV or T sensors, 1 nA m of dipole
+    per mV or T of source), which a unitless source (Hopf's ``x``) fails, so
+    their unitless base class serves every family. Its ``noise_cov`` draws from brainstate's
+    global generator, which a traced key cannot seed, so sensor noise is
+    added at the kept samples instead (``SimConfig.sensor_noise``). Nothing
+    is stored between samples: the readout is computed when a sample is read.
+    """
+
+    sensors = True
+    reference = False
+
+    def __init__(self, n, monitor, params=None):
+        super().__init__()
+        lead = params["lead_field"]
+        self.forward = brainmass.LeadFieldModel(
+            (n,), (lead.shape[0],), lead.T, sensor_unit=u.UNITLESS, dipole_unit=u.UNITLESS,
+            scale=1.0)
+        self.monitor = monitor
+
+    def update(self, node):
+        pass
+
+    def read(self, node):
+        y = self.forward.update(u.get_magnitude(read_state(node, self.monitor)))
+        return y - y.mean() if self.reference else y
+
+
+class EEG(MEG):
+    """EEG: :class:`MEG`'s readout re-referenced to the channels' average."""
+
+    reference = True
+
+
 #: Observation models by the name the estimators' ``observation=`` takes.
 OBSERVATIONS = {
     None: Monitored,
     "bold": BOLD,
+    "eeg": EEG,
+    "meg": MEG,
 }
 
 

@@ -167,10 +167,23 @@ COMMON = (
         State (or zero-argument method) recorded; ``None`` is the model's
         default."""),
     Param("observation", "None", [StrOptions(set(o for o in OBSERVATIONS if o)), None],
-          """    observation : {None, 'bold'}, default=None
-        What the recording is: the monitored variable itself (``None``) or a
+          """    observation : {None, 'bold', 'eeg', 'meg'}, default=None
+        What the recording is: the monitored variable itself (``None``), a
         BOLD signal from brainmass's Balloon-Windkessel model driven by it
-        (``'bold'``; dimensionless)."""),
+        (``'bold'``; dimensionless), or sensors: ``lead_field`` times the
+        family's source signal (see :ref:`eeg_meg`), average-referenced for
+        ``'eeg'``; X is then ``(n_epochs, n_time, n_channels)``."""),
+    Param("lead_field", "None", ["array-like", None],
+          """    lead_field : array of shape (n_channels, n_regions) or None, default=None
+        The forward model of ``observation='eeg'`` or ``'meg'``: sensor gain
+        of each region's source (e.g. ``load_head_model().lead_field`` or
+        :func:`region_lead_field` of an ``mne.Forward``). Its scale is
+        relative: a model's source has no known dipole moment."""),
+    Param("sensor_noise", "0.0", [Interval(Real, 0, np.inf, closed="left")],
+          """    sensor_noise : float, default=0.0
+        Standard deviation of white measurement noise added to every
+        channel at every kept sample (``'eeg'``, ``'meg'``), in the units
+        of ``lead_field`` times the source."""),
     Param("readout", "'mean'", [StrOptions(set(READOUTS)), callable],
           """    readout : {'mean', 'std', 'amplitude', 'last'} or callable, default='mean'
         Per-region summary of a driven trajectory compared with a readout
@@ -282,6 +295,9 @@ FITTED_ATTRIBUTES = """
         ``simulate`` accept recordings of any length.
     n_regions_ : int
         Regions simulated.
+    n_channels_ : int
+        Columns of a recording: the lead field's channels for
+        ``observation='eeg'`` or ``'meg'``, else ``n_regions_``.
     n_outputs_ : int
         Output columns of the target.
     fit_mode_ : {'target', 'readout', 'trajectory'}

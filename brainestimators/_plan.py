@@ -14,13 +14,16 @@ import numpy as np
 from ._backends import get_backend
 from ._evaluator import EvalConfig, get_evaluator
 from ._layout import Entry, Layout
+from ._lead_field import lead_field, model_regions
 from ._maps import resolve_maps
 from ._objectives import JointObjective, resolve_objective
+from ._observations import get_observation
 from ._simulation import SimConfig, init_argument
 from ._specs import model_parameters
 from ._validation import as_magnitude, as_ms, check_bounds, monitor_unit
 
-__all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity"]
+__all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity", "lead_field",
+           "model_regions"]
 
 
 @dataclass(frozen=True)
@@ -45,14 +48,21 @@ class Model:
     params: dict
 
     @property
+    def sensors(self):
+        """Whether the recording is channels read through a lead field (EEG, MEG)."""
+        return get_observation(self.params["observation"]).sensors
+
+    @property
     def monitor(self):
-        """The recorded state (or method)."""
-        return self.params["monitor"] or self.spec.monitor
+        """The recorded state (or method): for sensors, the family's source signal."""
+        if self.params["monitor"]:
+            return self.params["monitor"]
+        return self.spec.sensor_source if self.sensors else self.spec.monitor
 
     @property
     def monitor_unit(self):
         """Unit of a recording: the monitored variable's, or none for BOLD."""
-        if self.params["observation"] == "bold":
+        if self.params["observation"] is not None:  # BOLD; sensors in relative units
             return u.UNITLESS
         return monitor_unit(self.key, self.monitor)
 
@@ -203,6 +213,9 @@ def _fixed(model, n_regions, names, maps, objective):
         raise ValueError("bounds name the coupling 'k', but there is no connectivity to couple.")
     for name, m in maps.items():
         fixed["maps:" + name] = jnp.asarray(m, jnp.float32)
+    if model.sensors:
+        fixed["lead_field"] = jnp.asarray(lead_field(p, n_regions), jnp.float32)
+        fixed["sensor_noise"] = jnp.asarray(float(p["sensor_noise"]), jnp.float32)
     return fixed
 
 
@@ -228,6 +241,17 @@ def _delay_steps(params, conn, dt):
 def _sim_config(model, monitor, observation, mode, drive_kind, n_time, n_regions, noise_fitted):
     p, spec = model.params, model.spec
     conn = connectivity(p)
+    n_channels = None
+    if model.sensors:
+        L = lead_field(p, None if conn is None else conn.shape[0])
+        n_channels = L.shape[0]
+        if mode == "target":
+            if n_regions != n_channels:
+                raise ValueError(
+                    f"X has {n_regions} channels but lead_field has {n_channels} rows. X is a "
+                    "stack of epochs (n_epochs, n_time, n_channels); a single (n_time, "
+                    "n_channels) recording is X[None].")
+            n_regions = L.shape[1]
     if conn is not None:
         if drive_kind != "none" and n_regions not in (1, conn.shape[0]):
             raise ValueError(
@@ -274,6 +298,8 @@ def _sim_config(model, monitor, observation, mode, drive_kind, n_time, n_regions
         initial=tuple(sorted(given)),
         delays=_delay_steps(p, conn, dt) if conn is not None else None,
         observation=observation,
+        n_channels=n_channels,
+        sensor_noise=bool(n_channels and float(p.get("sensor_noise") or 0) > 0),
     )
 
 
@@ -339,10 +365,10 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     sim = _sim_config(model, model.monitor, p["observation"], mode, drive_kind, n_time,
                       n_regions, "noise_sigma" in names)
     if mode == "target":
-        if n_regions != sim.n_regions:
-            raise ValueError(f"X has {n_regions} regions, the model {sim.n_regions}.")
-        n_outputs = sim.n_regions
-    elif n_outputs not in (1, sim.n_regions):
+        if n_regions != sim.n_obs:
+            raise ValueError(f"X has {n_regions} regions, the model {sim.n_obs}.")
+        n_outputs = sim.n_obs
+    elif n_outputs not in (1, sim.n_obs):
         raise ValueError(
             f"y has {n_outputs} outputs; the model has {sim.n_regions} regions. "
             "Give one output per region, or a single output (the region mean)."
@@ -355,7 +381,7 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     config = EvalConfig(sim, mode, key_objective, layout.static, int(n_outputs),
                         p["readout"] if mode == "readout" else "mean")
     if target_shape is not None:
-        pred_shape = (sim.n_out, sim.n_regions) if mode == "target" else target_shape
+        pred_shape = (sim.n_out, sim.n_obs) if mode == "target" else target_shape
         objective.validate(pred_shape, target_shape)
     return FitPlan(config, layout, _fixed(model, sim.n_regions, names, maps, objective), backend,
                    settings,

@@ -71,7 +71,14 @@ class SimConfig:
     noise: bool = False
     initial: tuple = ()  # states given constant initial values (traced)
     delays: tuple = None  # conduction delays in steps, row-major (n_regions ** 2)
-    observation: str = None  # None (the monitored variable) or 'bold'
+    observation: str = None  # None (the monitored variable), 'bold', 'eeg' or 'meg'
+    n_channels: int = None  # sensors read through a lead field (eeg / meg)
+    sensor_noise: bool = False  # white noise of ``params['sensor_noise']`` at kept samples
+
+    @property
+    def n_obs(self):
+        """Columns of a recording: channels for sensor observations, else regions."""
+        return self.n_channels or self.n_regions
 
     @property
     def spec(self):
@@ -170,7 +177,7 @@ class _Loop:
         with brainstate.environ.context(dt=self.dt):  # delay buffers are sized from dt
             self.net, self.noises = build_network(cfg, params, key)
             monitor = cfg.monitor or spec.monitor
-            self.obs = get_observation(cfg.observation)(cfg.n_regions, monitor)
+            self.obs = get_observation(cfg.observation)(cfg.n_regions, monitor, params)
             brainstate.nn.init_all_states(self.net)
             brainstate.nn.init_all_states(self.obs)
         self.states = list(self.net.states().values()) + list(self.obs.states().values())
@@ -213,12 +220,12 @@ class _Loop:
         return jax.tree.map(lambda a, b: lax.convert_element_type(a, jnp.result_type(b)), new, vals)
 
     def read(self, vals):
-        """The observed sample of a state tuple, ``(n_regions,)`` magnitudes."""
+        """The observed sample of a state tuple, ``(n_obs,)`` magnitudes."""
         with brainstate.StateTraceStack():
             self._load(vals)
             with brainstate.environ.context(dt=self.dt):
                 out = self.obs.read(self.net.node)
-        return jnp.reshape(u.get_magnitude(out), (self.cfg.n_regions,))
+        return jnp.reshape(u.get_magnitude(out), (self.cfg.n_obs,))
 
     def noise_rows(self, steps):
         """Standard normals of every noise input for the given steps."""
@@ -282,7 +289,8 @@ def simulate(cfg, params, drive=None, key=None):
         Static configuration.
     params : dict of str to array
         Model parameter magnitudes in brainmass's default units, plus
-        ``'noise_sigma'``, ``'k'`` and ``'connectivity'`` where used.
+        ``'noise_sigma'``, ``'k'``, ``'connectivity'``, ``'lead_field'`` and
+        ``'sensor_noise'`` where used.
     drive : array or None
         ``(n_inputs,)`` constant drive or ``(n_drive, n_inputs)`` drive held
         for ``sample_every`` steps each (after the transient), in the model's
@@ -293,8 +301,9 @@ def simulate(cfg, params, drive=None, key=None):
     Returns
     -------
     jax.Array
-        ``(n_out, n_regions)`` magnitudes of the monitored variable (or of
-        its observation, e.g. BOLD), at the kept samples only.
+        ``(n_out, n_obs)`` magnitudes of the monitored variable (or of its
+        observation: BOLD per region, EEG / MEG per channel), at the kept
+        samples only.
     """
     if key is None:
         key = jax.random.key(0)
@@ -328,5 +337,9 @@ def simulate(cfg, params, drive=None, key=None):
         # so the group's loop is traced once
         n_groups = plan.groups + (plan.tail > 0)
         vals, rec = lax.scan(body, vals, jnp.arange(n_groups, dtype=jnp.int32))
-        outs.append(rec.reshape(-1, cfg.n_regions)[:plan.groups * len(seg) + plan.tail])
-    return jnp.concatenate(outs, axis=0)
+        outs.append(rec.reshape(-1, cfg.n_obs)[:plan.groups * len(seg) + plan.tail])
+    out = jnp.concatenate(outs, axis=0)
+    if cfg.sensor_noise:  # measurement noise: one draw per kept sample and channel
+        noise = jax.random.normal(jax.random.fold_in(key, 0x5E50), out.shape, out.dtype)
+        out = out + params["sensor_noise"] * noise
+    return out

@@ -79,6 +79,11 @@ class ModelSpec:
     time_scale : TimeScale or None
         Fastest time constant (ms) from the parameter values; ``None`` where
         it has no simple closed form.
+    linear : str or None
+        The parameter multiplying every coupled state in its own derivative.
+    source : str or None
+        The signal EEG and MEG see through the lead field (a region's
+        dipole-moment proxy); ``None``: the monitored state.
     """
 
     name: str
@@ -101,6 +106,14 @@ class ModelSpec:
     # (Hopf's ``a`` in ``(a - beta r) x``): diffusive coupling's self term
     # ``-k s_i x_i`` is folded into it (see ``_network.build_network``).
     linear: str = None
+    # The state (or method) whose lead-field projection the EEG / MEG
+    # observations record: the model's proxy of a region's dipole moment.
+    source: str = None
+
+    @property
+    def sensor_source(self):
+        """What sensors see of a region (``source``, else the monitored state)."""
+        return self.source or self.monitor
 
     @property
     def couplings(self):
@@ -147,7 +160,8 @@ MODEL_SPECS = {
     "JansenRit": ModelSpec(
         "JansenRitStep", "eeg", "E_inp", u.Hz, (("noise_E", u.Hz),),
         {"C": (50.0, 250.0)}, "Jansen-Rit cortical column (EEG proxy E - I)",
-        couple=(), time_scale=TimeScale("1/max(be, bi)", lambda p: 1e3 / np.maximum(p["be"], p["bi"]))),
+        couple=(), time_scale=TimeScale("1/max(be, bi)", lambda p: 1e3 / np.maximum(p["be"], p["bi"])),
+        source="eeg"),  # the pyramidal PSP y1 - y2 (brainmass's E - I)
     "WongWang": ModelSpec(
         "WongWangStep", "S1", "coherence", _ONE, (),
         {"J_N11": (0.1, 0.5)}, "Wong-Wang two-population decision model"),
@@ -158,7 +172,7 @@ MODEL_SPECS = {
     "MontbrioPazoRoxin": ModelSpec(
         "MontbrioPazoRoxinStep", "r", "r_inp", u.Hz, (("noise_r", u.Hz), ("noise_v", _ONE)),
         {"eta": (-10.0, 5.0)}, "Montbrio-Pazo-Roxin next-generation mean field (QIF)",
-        time_scale=TimeScale("tau", lambda p: p["tau"])),
+        time_scale=TimeScale("tau", lambda p: p["tau"]), source="v"),  # mean membrane potential
     "CoombesByrne": ModelSpec(
         "CoombesByrneStep", "r", "v_inp", _ONE, (("noise_r", _ONE), ("noise_v", _ONE)),
         {"eta": (-5.0, 5.0)}, "Coombes-Byrne next-generation mean field with synapses"),

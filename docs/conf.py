@@ -152,7 +152,7 @@ write_generated()
 # of api.rst, under the matching ``.. module::`` / ``.. currentmodule::``.
 # Add new public modules here (e.g. "brainestimators.plotting").
 API_MODULES = ("brainestimators", "brainestimators.datasets", "brainestimators.preprocessing",
-               "brainestimators.plotting")
+               "brainestimators.plotting", "brainestimators.meeg")
 
 
 def _documented_names(rst):

@@ -253,7 +253,7 @@ def test_bold_observation_through_balloon_windkessel():
     assert bold.shape == rates.shape and np.all(np.isfinite(bold))
     assert not np.allclose(bold, rates)
     with pytest.raises(ValueError, match="'observation' parameter of WilsonCowanRegressor must be"):
-        be.WilsonCowanRegressor(observation="eeg", **common).fit(bold)
+        be.WilsonCowanRegressor(observation="fnirs", **common).fit(bold)
 
 
 @pytest.mark.parametrize("coupling", ["diffusive", "additive", "sigmoidal", "tanh"])

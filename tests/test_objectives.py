@@ -17,9 +17,12 @@ FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthChe
 # Every registered objective is classified here, so a new one must declare
 # which invariances it has (test_every_objective_is_classified).
 SCALE_FREE = {"fc_corr", "fc_rmse", "cosine_sim", "fcd", "fcd_ks", "fcd_wasserstein",
-              "psd_corr"}           # invariant to a positive factor on each argument
-PER_REGION_SCALE_FREE = SCALE_FREE - {"cosine_sim"}  # ... and on each region
-SHIFT_FREE = PER_REGION_SCALE_FREE | {"std_rmse"}    # invariant to an offset per region
+              "psd_corr", "log_psd", "spectral_peak", "aperiodic_exponent",
+              "envelope_fc"}        # invariant to a positive factor on each argument
+# ... and on each region (log_psd and spectral_peak compare the channels' relative power)
+PER_REGION_SCALE_FREE = SCALE_FREE - {"cosine_sim", "log_psd", "spectral_peak"}
+# invariant to an offset per region (Welch and the envelopes demean)
+SHIFT_FREE = PER_REGION_SCALE_FREE | {"std_rmse", "log_psd", "spectral_peak"}
 IN_DATA_UNITS = {"timeseries_rmse", "mse", "std_rmse"}
 SHAPE = (60, 4)  # enough for every registered objective
 

@@ -1,0 +1,233 @@
+"""A head model for sensor-space fits: TVB's 76-region connectome and an EEG lead field.
+
+The connectome (weights, tract lengths, region centres and mean surface
+orientations) is TVB's default ``connectivity_76`` from ``tvb-data==3.0.0``
+(GPL-3), read as files from the installed package (never imported). The
+lead field is computed here with MNE: a four-shell spherical head fitted to
+the standard 10-05 montage, one current dipole per region at its centre,
+fixed to the region's mean cortical orientation. ``tvb-data`` also ships an
+independent 65-channel EEG projection (Brainstorm, vertex level) that
+:func:`tvb_eeg_gain` reduces to regions, to check the lead field against.
+"""
+
+import hashlib
+import importlib.util
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ._eeg import get_data_home, standard_montage
+
+__all__ = ["load_head_model", "tvb_eeg_gain", "sphere_lead_field"]
+
+_INSTALL = 'pip install "brainestimators[meeg]"'
+
+# TVB's surfaces and centres: x anterior, y left, z up, mm; fsaverage MRI: RAS, m.
+_TVB_TO_RAS = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+# Gap between the top of TVB's cortex and fsaverage's inner skull (m).
+_TOP_GAP = 0.005
+
+
+def _tvb_root():
+    spec = importlib.util.find_spec("tvb_data")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"The head model reads tvb-data's files: {_INSTALL}")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _zip_txt(path, member, **kw):
+    with zipfile.ZipFile(path) as z, z.open(member) as f:
+        return np.loadtxt(f, **kw)
+
+
+def tvb_connectome():
+    """TVB's 76-region connectome: weights, lengths (mm), labels, centres, orientations."""
+    zp = _tvb_root() / "connectivity" / "connectivity_76.zip"
+    labels = [str(s) for s in _zip_txt(zp, "centres.txt", usecols=0, dtype=str)]
+    return Bunch(weights=_zip_txt(zp, "weights.txt"), lengths=_zip_txt(zp, "tract_lengths.txt"),
+                 labels=labels, centres=_zip_txt(zp, "centres.txt", usecols=(1, 2, 3)),
+                 orientations=_zip_txt(zp, "average_orientations.txt"))
+
+
+def _tvb_to_head():
+    """``(R, t)``: TVB mm coordinates -> MNE head coordinates (m), ``x_head = R x + t``.
+
+    TVB's axes are turned into RAS, its cortex's bounding box is centred on
+    fsaverage's inner skull in x and y and its top put 5 mm below the
+    skull's top (no scaling: both are adult heads in mm); then fsaverage's
+    MRI -> head transform.
+    """
+    import mne
+
+    root = _tvb_root()
+    cortex = _zip_txt(root / "surfaceData" / "cortex_16384.zip", "vertices.txt") @ _TVB_TO_RAS.T
+    cortex = cortex / 1000.0
+    fs = Path(mne.__file__).parent / "data" / "fsaverage"
+    skull = mne.read_bem_surfaces(fs / "fsaverage-inner_skull-bem.fif", verbose="error")[0]["rr"]
+    shift = (skull.min(0) + skull.max(0)) / 2 - (cortex.min(0) + cortex.max(0)) / 2
+    shift[2] = skull[:, 2].max() - _TOP_GAP - cortex[:, 2].max()
+    head_to_mri = mne.read_trans(fs / "fsaverage-trans.fif")["trans"]
+    mri_to_head = np.linalg.inv(head_to_mri)
+    rot = mri_to_head[:3, :3] @ _TVB_TO_RAS / 1000.0
+    t = mri_to_head[:3, :3] @ shift + mri_to_head[:3, 3]
+    return rot, t
+
+
+def sphere_lead_field(info, positions, orientations):
+    """EEG lead field of fixed dipoles in a spherical head fitted to ``info``'s montage.
+
+    Parameters
+    ----------
+    info : mne.Info
+        EEG channels with positions (a montage).
+    positions : array of shape (n_regions, 3)
+        Dipole positions, MNE head coordinates (m).
+    orientations : array of shape (n_regions, 3)
+        Dipole orientations (normalised here).
+
+    Returns
+    -------
+    ndarray of shape (n_channels, n_regions)
+        Volts per ampere-metre of dipole moment, average reference.
+    """
+    import mne
+
+    nn = orientations / np.linalg.norm(orientations, axis=1, keepdims=True)
+    sphere = mne.make_sphere_model("auto", "auto", info, verbose="error")
+    src = mne.setup_volume_source_space(pos={"rr": positions, "nn": nn}, sphere=sphere,
+                                        exclude=0.0, mindist=0.0, verbose="error")
+    if src[0]["nuse"] != len(positions):
+        raise ValueError(f"{len(positions) - src[0]['nuse']} dipoles lie outside the head sphere.")
+    info = mne.pick_info(info, mne.pick_types(info, eeg=True))
+    fwd = mne.make_forward_solution(info, None, src, sphere, eeg=True, meg=False,
+                                    mindist=0.0, verbose="error")
+    free = fwd["sol"]["data"].reshape(len(info.ch_names), len(positions), 3)
+    gain = np.einsum("crk,rk->cr", free, nn)
+    return gain - gain.mean(axis=0)
+
+
+def load_head_model(info=None, *, data_home=None):
+    """Load TVB's 76-region connectome and its EEG lead field for ``info``'s channels.
+
+    Parameters
+    ----------
+    info : mne.Info or None, default=None
+        EEG channels with a montage, e.g. ``load_eeg().info`` or your
+        ``raw.info``; ``None`` uses the PhysioNet recording's 64 channels
+        (:func:`load_eeg`).
+    data_home : str or path-like, default=None
+        Where computed lead fields are cached (see :func:`get_data_home`).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        sc : ndarray of shape (76, 76)
+            TVB's connectome weights divided by their largest entry.
+        distances : ndarray of shape (76, 76)
+            Tract lengths (mm), for conduction delays.
+        labels : list of str
+            Region labels (``'rV1'``, ``'lV1'``, ...).
+        centres : ndarray of shape (76, 3)
+            Region centres in MNE head coordinates (m).
+        orientations : ndarray of shape (76, 3)
+            Unit dipole orientations (head coordinates): TVB's mean surface
+            normal of each region.
+        lead_field : ndarray of shape (n_channels, 76)
+            EEG gain, V per A m, average reference.
+        ch_names : list of str
+            Channels, the rows of ``lead_field``.
+        DESCR : str
+            Provenance, transforms and licences.
+
+    Examples
+    --------
+    >>> from brainestimators.datasets import load_head_model
+    >>> head = load_head_model()  # doctest: +SKIP
+    >>> head.lead_field.shape, head.sc.shape  # doctest: +SKIP
+    ((64, 76), (76, 76))
+    """
+    if info is None:
+        from ._eeg import read_eegbci_raw
+
+        info = read_eegbci_raw(data_home).info
+    con = tvb_connectome()
+    rot, t = _tvb_to_head()
+    centres = con.centres @ rot.T + t
+    nn = con.orientations @ (rot / np.linalg.norm(rot[:, 0])).T
+    nn = nn / np.linalg.norm(nn, axis=1, keepdims=True)
+    pos = np.array([info["chs"][i]["loc"][:3] for i in range(len(info.ch_names))])
+    key = hashlib.sha1(repr((list(info.ch_names), np.round(pos, 6).tolist(), "sphere-v1"))
+                       .encode()).hexdigest()[:12]
+    cache = get_data_home(data_home) / "head_models" / f"tvb76_eeg_{key}.npy"
+    if cache.is_file():
+        gain = np.load(cache)
+    else:
+        gain = sphere_lead_field(info, centres, nn)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, gain)
+    w = con.weights.copy()
+    np.fill_diagonal(w, 0.0)
+    return Bunch(sc=w / w.max(), distances=con.lengths, labels=con.labels, centres=centres,
+                 orientations=nn, lead_field=gain, ch_names=list(info.ch_names), DESCR=_DESCR)
+
+
+def tvb_eeg_gain(ch_names=None):
+    """tvb-data's independent EEG projection reduced to the 76 regions.
+
+    The 65-channel Brainstorm projection (65 x 16384 cortical vertices) is
+    summed over each region's vertices (TVB's ``regionMapping_16k_76``),
+    the two channels with NaN gains (IO1, IO2) dropped, and re-referenced to
+    the average of the channels kept.
+
+    Parameters
+    ----------
+    ch_names : list of str or None
+        Keep these channels (case-insensitive; TVB's ``'T8/T4'`` matches
+        either name), in this order; names TVB lacks are skipped.
+
+    Returns
+    -------
+    gain : ndarray of shape (n_matched, 76)
+    names : list of str
+        The channel names of the rows (spelled as in ``ch_names``).
+    """
+    root = _tvb_root()
+    proj = np.load(root / "projectionMatrix" / "projection_eeg_65_surface_16k.npy")
+    mapping = np.loadtxt(root / "regionMapping" / "regionMapping_16k_76.txt").astype(int)
+    tvb_names = [line.split()[0] for line in
+                 (root / "sensors" / "eeg_brainstorm_65.txt").read_text().splitlines() if line]
+    ok = np.isfinite(proj).all(axis=1)
+    onehot = np.zeros((proj.shape[1], 76))
+    onehot[np.arange(proj.shape[1]), mapping] = 1.0
+    region = proj[ok] @ onehot
+    lookup = {}
+    for i, name in zip(np.flatnonzero(ok), [n for n, k in zip(tvb_names, ok) if k]):
+        for alias in name.split("/"):
+            lookup[alias.lower()] = i
+    rows = {i: r for i, r in zip(np.flatnonzero(ok), region)}
+    names = list(ch_names) if ch_names is not None else [n for n, k in zip(tvb_names, ok) if k]
+    kept = [n for n in names if n.lower() in lookup]
+    gain = np.array([rows[lookup[n.lower()]] for n in kept])
+    return gain - gain.mean(axis=0), kept
+
+
+_DESCR = """Head model: TVB's default 76-region connectome and an EEG lead field.
+
+Connectome: tvb-data 3.0.0, connectivity/connectivity_76.zip (GPL-3):
+weights (divided by their maximum, diagonal zeroed), tract lengths (mm),
+region centres and mean surface orientations.
+
+Coordinates: TVB's (x anterior, y left, z up, mm) turned into RAS; the
+bounding box of TVB's 16k cortex centred on fsaverage's inner skull
+(MNE's wheel, mne/data/fsaverage) in left-right and front-back, its top
+5 mm below the skull's; no scaling; then fsaverage's MRI -> head
+transform. Centres and channel positions are MNE head coordinates (m).
+
+Lead field: MNE's make_forward_solution with a four-shell sphere model
+(make_sphere_model('auto', 'auto', info): fitted to the montage), one
+dipole per region at its centre, fixed to the region's mean cortical
+orientation (the free-orientation gain projected on it); volts per A m,
+re-referenced to the channels' average. Cached under the data folder.
+Channel positions: MNE's standard 10-05 montage (BSD)."""
