@@ -1,0 +1,120 @@
+"""Analytic moments: the Lyapunov solver, its gradient, and agreement with simulations."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.linalg
+
+from brainestimators import HopfRegressor
+from brainestimators._metrics import functional_connectivity
+from brainestimators._moments import (
+    check_stable,
+    discrete_moments,
+    hopf_system,
+    lyapunov,
+    model_moments,
+    stationary_moments,
+)
+from brainestimators._plan import make_plan
+
+
+def _stable(n, seed, complex_=False):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, n)) / np.sqrt(n) - 2.0 * np.eye(n)
+    if complex_:
+        A = A + 1j * np.diag(rng.uniform(0.1, 1.0, n))
+    return A
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_lyapunov_matches_scipy(complex_):
+    A = _stable(6, 0, complex_)
+    Q = np.diag(np.arange(1.0, 7.0))
+    P = np.asarray(lyapunov(jnp.asarray(A), jnp.asarray(Q)))
+    ref = scipy.linalg.solve_continuous_lyapunov(A, -Q)
+    assert np.allclose(P, ref, rtol=1e-4, atol=1e-5 * np.abs(ref).max())
+
+
+def test_discrete_lyapunov_matches_scipy():
+    M = 0.5 * np.eye(5) + 0.1 * np.random.default_rng(1).normal(size=(5, 5))
+    P = np.asarray(lyapunov(jnp.asarray(M), jnp.eye(5), discrete=True))
+    assert np.allclose(P, scipy.linalg.solve_discrete_lyapunov(M, np.eye(5)), atol=1e-5)
+
+
+def test_hopf_complex_form_equals_real_form():
+    """Cov(x) from the complex N x N solve equals the real 2N solve's x block."""
+    rng = np.random.default_rng(2)
+    C = rng.uniform(size=(5, 5))
+    C = C + C.T
+    np.fill_diagonal(C, 0)
+    p = dict(a=-0.2, w=jnp.asarray(rng.uniform(0.1, 0.5, 5)), k=0.1,
+             connectivity=jnp.asarray(C), noise_sigma=0.3)
+    K, Q, scale = hopf_system(p, 5)
+    cov = np.asarray(stationary_moments(K, Q, (), scale)["cov"])
+    K = np.asarray(K)
+    J = np.block([[K.real, -K.imag], [K.imag, K.real]])
+    ref = scipy.linalg.solve_continuous_lyapunov(J, -0.09 * np.eye(10))[:5, :5]
+    assert np.allclose(cov, ref, rtol=1e-4, atol=1e-6)
+
+
+def test_unstable_fixed_point_gives_nan_and_a_clear_error():
+    A = np.diag([-1.0, 0.3])
+    assert np.all(np.isnan(np.asarray(lyapunov(jnp.asarray(A), jnp.eye(2)))))
+    with pytest.raises(ValueError, match=r"eigenvalue 1 of the Jacobian .* real part \+0.3"):
+        check_stable(A)
+    check_stable(np.diag([-1.0, -0.3]))
+
+
+def test_gradient_equals_finite_differences():
+    """Through FC and a lagged covariance, in float64 (central differences)."""
+    rng = np.random.default_rng(3)
+    C = rng.uniform(size=(5, 5))
+    C = C + C.T
+    np.fill_diagonal(C, 0)
+    T = rng.normal(size=(2, 5, 5))
+    with jax.enable_x64(True):
+        Cj, Tj = jnp.asarray(C), jnp.asarray(T)
+
+        def loss(theta):
+            k, a = theta
+            K, Q, s = hopf_system(dict(a=a, w=jnp.linspace(0.1, 0.5, 5), k=k, connectivity=Cj,
+                                       noise_sigma=0.3), 5)
+            m = stationary_moments(K, Q, (2.0,), s)
+            return jnp.sum(m["fc"] * Tj[0]) + jnp.sum(m["lagged"][0] * Tj[1])
+
+        theta = jnp.asarray([0.1, -0.2])
+        g = np.asarray(jax.grad(loss)(theta))
+        h = 1e-6
+        fd = [(loss(theta + h * e) - loss(theta - h * e)) / (2 * h) for e in jnp.eye(2)]
+        assert np.allclose(g, np.asarray(fd), rtol=1e-6)
+        # vmapped over candidates: the same gradients
+        gv = jax.vmap(jax.grad(loss))(jnp.stack([theta, theta + 0.01]))
+        assert np.allclose(np.asarray(gv[0]), g, rtol=1e-10)
+
+
+def _small_hopf(noise=0.01, dt=0.1):
+    rng = np.random.default_rng(0)
+    C = rng.uniform(size=(4, 4))
+    C = (C + C.T) / 2
+    np.fill_diagonal(C, 0)
+    return HopfRegressor(a=-0.3, w=0.2, k=0.2, connectivity=C, noise_sigma=noise, dt=dt,
+                         sample_dt=1.0)
+
+
+def test_analytic_fc_is_the_mean_of_simulations():
+    """The linearised step's FC is what the mean over simulations converges to: the
+    error shrinks with 4x more simulations, and 64 are within 0.01 (0.0056
+    measured). The continuous closed form differs from it by the O(dt) of the
+    integration (0.007 at dt = 0.1)."""
+    est = _small_hopf()
+    plan = make_plan(est._model(), "target", 3000, 4, fitting=False)
+    exact = np.asarray(discrete_moments(plan.config.sim, plan.fixed)["fc"])
+    closed = np.asarray(model_moments(plan.config.sim, plan.fixed)["fc"])
+    fcs = np.asarray(functional_connectivity(
+        est.simulate(64, X=np.zeros((1, 3000, 4)), random_state=0)))
+    err16 = np.mean([np.abs(g.mean(0) - exact).max() for g in fcs.reshape(4, 16, 4, 4)])
+    err64 = np.abs(fcs.mean(0) - exact).max()
+    assert err64 < err16
+    assert err64 < 0.01
+    assert np.abs(closed - exact).max() < 0.01
