@@ -36,7 +36,7 @@ from ._metrics import (
 __all__ = ["timeseries_rmse", "mse", "std_rmse", "psd_corr", "fc_corr", "fc_rmse", "cosine_sim", "fcd",
            "fcd_ks", "fcd_wasserstein"]
 
-def _preparable(loss, prepare, compare):
+def _preparable(loss, prepare, compare, match=None, from_fc=None):
     """Attach ``prepare`` / ``compare`` to ``loss``: ``loss(p, t) == compare(p, prepare(t))``.
 
     A fit compares one simulation with the same target recordings at every
@@ -45,8 +45,14 @@ def _preparable(loss, prepare, compare):
     step on 6 HCP recordings spent most of its objective time on the
     targets' FCDs). The loss itself stays the plain brainmass-contract
     callable.
+
+    ``match(summary, summary) -> loss`` compares two summaries, so a model's
+    *expected* summary can stand for one draw's: the mean of several draws'
+    summaries, or (``from_fc(fc) -> summary``) one computed from an analytic
+    FC (:mod:`._moments`).
     """
     loss.prepare, loss.compare = prepare, compare
+    loss.match, loss.from_fc = match, from_fc
     return loss
 
 
@@ -203,21 +209,32 @@ def fc_corr(as_loss=False):
     def prepare(target):
         return upper_triangle(functional_connectivity(_recording(target)))
 
-    def compare(prediction, edges):
-        corr = correlation(upper_triangle(functional_connectivity(_recording(prediction))), edges)
+    def match(edges, target_edges):
+        corr = correlation(edges, target_edges)
         return 1.0 - corr if as_loss else corr
 
-    return _preparable(objective, prepare, compare)
+    def compare(prediction, edges):
+        return match(prepare(prediction), edges)
+
+    return _preparable(objective, prepare, compare, match, upper_triangle)
 
 
 def fc_rmse():
     """Build the RMSE between the prediction's and the target's FC matrices."""
 
-    def loss(prediction, target):
-        return _rms(functional_connectivity(_recording(prediction))
-                    - functional_connectivity(_recording(target)))
+    def prepare(x):
+        return functional_connectivity(_recording(x))
 
-    return loss
+    def match(fc, target_fc):
+        return _rms(fc - target_fc)
+
+    def compare(prediction, target_fc):
+        return match(prepare(prediction), target_fc)
+
+    def loss(prediction, target):
+        return compare(prediction, prepare(target))
+
+    return _preparable(loss, prepare, compare, match, lambda fc: fc)
 
 
 def cosine_sim(as_loss=False):
@@ -292,7 +309,8 @@ def _fcd_distance(distance, window_size, step_size):
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return _preparable(loss, prepare, compare)
+    # the mean of several draws' densities is the density of their pooled values
+    return _preparable(loss, prepare, compare, distance)
 
 
 def fcd_ks(window_size=30, step_size=5):

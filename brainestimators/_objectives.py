@@ -85,6 +85,11 @@ class Objective:
     #: summarise their fixed targets once instead of at every step
     prepare: object = None
     compare: object = None
+    #: optional ``match(summary, target_summary) -> loss`` (two ``prepare``
+    #: outputs: a mean over draws can stand for the prediction's) and
+    #: ``from_fc(fc) -> summary`` (the summary of an analytic FC matrix)
+    match: object = None
+    from_fc: object = None
 
     @property
     def prepared(self):
@@ -189,8 +194,8 @@ def _register(name, builder, *, similarity=False, min_regions=1, min_time=1, min
     so estimators and clones naming it share one compiled evaluator)."""
     loss = builder()
     OBJECTIVES[name] = Objective(loss, similarity, name, min_regions, min_time, min_size,
-                                 needs, getattr(loss, "prepare", None),
-                                 getattr(loss, "compare", None))
+                                 needs, *(getattr(loss, attr, None) for attr in
+                                          ("prepare", "compare", "match", "from_fc")))
 
 
 _FC = "an FC correlation needs 3 off-diagonal values, and 3 time points to correlate"
@@ -270,6 +275,12 @@ class JointObjective(Objective):
             for c, f in zip(self.components, features)])
         return jnp.dot(jnp.asarray(weights, jnp.float32), losses)
 
+    def weighted_match(self, summaries, target_summaries, weights):
+        """The weighted sum of each term's ``match`` (every term must have one)."""
+        losses = jnp.stack([jnp.reshape(jnp.asarray(c.match(a, b)), ())
+                            for c, a, b in zip(self.components, summaries, target_summaries)])
+        return jnp.dot(jnp.asarray(weights, jnp.float32), losses)
+
     def check_shape(self, shape):
         for c in self.components:
             problem = c.check_shape(shape)
@@ -298,14 +309,23 @@ def _joint(components, weights):
         def compare(prediction, features):
             return joint.weighted_compare(prediction, features, weights)
 
+        def match(summaries, target_summaries):
+            return joint.weighted_match(summaries, target_summaries, weights)
+
+        def from_fc(fc):
+            return tuple(c.from_fc(fc) for c in components)
+
         name = "+".join(c.name if w == 1 else f"{w:g}*{c.name}"
                         for c, w in zip(components, weights))
         preparable = any(c.prepared for c in components)
+        matching = all(c.match is not None for c in components)
         joint = JointObjective(
             loss, False, name, max(c.min_regions for c in components),
             max(c.min_time for c in components), max(c.min_size for c in components),
             "; ".join(c.needs for c in components if c.needs),
             prepare if preparable else None, compare if preparable else None,
+            match if matching else None,
+            from_fc if all(c.from_fc is not None for c in components) else None,
             components, weights)
         return joint
 

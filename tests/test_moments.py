@@ -67,7 +67,8 @@ def test_unstable_fixed_point_gives_nan_and_a_clear_error():
 
 
 def test_gradient_equals_finite_differences():
-    """Through FC and a lagged covariance, in float64 (central differences)."""
+    """Through FC and a lagged covariance, in float64 (central differences); reverse
+    mode, forward mode and vmapped."""
     rng = np.random.default_rng(3)
     C = rng.uniform(size=(5, 5))
     C = C + C.T
@@ -88,6 +89,7 @@ def test_gradient_equals_finite_differences():
         h = 1e-6
         fd = [(loss(theta + h * e) - loss(theta - h * e)) / (2 * h) for e in jnp.eye(2)]
         assert np.allclose(g, np.asarray(fd), rtol=1e-6)
+        assert np.allclose(np.asarray(jax.jacfwd(loss)(theta)), g, rtol=1e-10)  # forward mode
         # vmapped over candidates: the same gradients
         gv = jax.vmap(jax.grad(loss))(jnp.stack([theta, theta + 0.01]))
         assert np.allclose(np.asarray(gv[0]), g, rtol=1e-10)
