@@ -69,6 +69,8 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -103,6 +105,8 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -189,6 +193,8 @@ class HopfRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -224,6 +230,8 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -291,6 +299,8 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -325,6 +335,8 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -388,6 +400,8 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -421,6 +435,8 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -504,6 +520,8 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -542,6 +560,8 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -617,6 +637,8 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -653,6 +675,8 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -760,6 +784,8 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -804,6 +830,8 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -867,6 +895,8 @@ class LinearRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -900,6 +930,8 @@ class LinearRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1003,6 +1035,8 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1046,6 +1080,8 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1153,6 +1189,8 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1197,6 +1235,8 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1300,6 +1340,8 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1343,6 +1385,8 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1478,6 +1522,8 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1529,6 +1575,8 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1604,6 +1652,8 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1640,6 +1690,8 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1715,6 +1767,8 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1751,6 +1805,8 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1938,6 +1994,8 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -2002,6 +2060,8 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -2129,6 +2189,8 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -2178,6 +2240,8 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -2249,6 +2313,8 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -2280,6 +2346,8 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -2347,6 +2415,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -2382,6 +2452,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change

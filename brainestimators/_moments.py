@@ -46,7 +46,8 @@ from jax.flatten_util import ravel_pytree
 from ._simulation import _Loop
 
 __all__ = ["lyapunov", "correlation_matrix", "stationary_moments", "hopf_system",
-           "linear_system", "discrete_moments", "check_stable", "CLOSED_FORMS"]
+           "linear_system", "discrete_moments", "model_moments", "checked_moments",
+           "check_stable", "CLOSED_FORMS"]
 
 
 # -- the solver ----------------------------------------------------------
@@ -207,7 +208,8 @@ def stationary_moments(K, Q, lags=(), scale=1.0):
     Returns
     -------
     dict
-        ``'cov'`` ``(n, n)``, ``'fc'`` ``(n, n)``, ``'lagged'`` ``(len(lags), n, n)``.
+        ``'cov'`` ``(n, n)``, ``'fc'`` ``(n, n)``, ``'lagged'`` ``(len(lags), n, n)``
+        and ``'jacobian'`` (``K``).
 
     Examples
     --------
@@ -217,7 +219,7 @@ def stationary_moments(K, Q, lags=(), scale=1.0):
     [1.0, 0.3679]
     """
     P = lyapunov(K, Q)
-    out = {"cov": scale * jnp.real(P), "fc": correlation_matrix(P)}
+    out = {"cov": scale * jnp.real(P), "fc": correlation_matrix(P), "jacobian": jnp.asarray(K)}
     KH = jnp.conj(jnp.asarray(K).T)
     out["lagged"] = jnp.stack([scale * jnp.real(P @ jax.scipy.linalg.expm(KH * tau))
                                for tau in lags]) if lags else jnp.zeros((0,) + P.shape)
@@ -298,7 +300,8 @@ def discrete_moments(cfg, params, lags=(), n_relax=2000, n_newton=3):
     Returns
     -------
     dict
-        As :func:`stationary_moments`, for the monitored variable.
+        As :func:`stationary_moments`, for the monitored variable;
+        ``'jacobian'`` is the one-step map ``M``.
     """
     cfg = dataclasses.replace(cfg, observation=None, noise=True, delays=None)
     loop = _Loop(cfg, params, None, jax.random.key(0))
@@ -322,15 +325,32 @@ def discrete_moments(cfg, params, lags=(), n_relax=2000, n_newton=3):
     lagged = []
     for m in lags:
         lagged.append(H @ P @ jnp.linalg.matrix_power(M.T, int(m)) @ H.T)
-    return {"cov": cov, "fc": correlation_matrix(cov),
+    return {"cov": cov, "fc": correlation_matrix(cov), "jacobian": M,
             "lagged": jnp.stack(lagged) if lags else jnp.zeros((0,) + cov.shape)}
+
+
+def _closed_form(cfg):
+    return isinstance(cfg.model, str) and cfg.model in CLOSED_FORMS
 
 
 def model_moments(cfg, params, lags=()):
     """Moments of the monitored state of ``cfg``'s model at ``params`` (closed form or
-    linearised step; lags in the model's time unit, ms)."""
-    family = cfg.model if isinstance(cfg.model, str) else None
-    if family in CLOSED_FORMS:
+    linearised step; lags in the model's time unit, ms). Traceable; NaN where unstable."""
+    family = cfg.model if _closed_form(cfg) else None
+    if family is not None:
         K, Q, scale = CLOSED_FORMS[family](params, cfg.n_regions, cfg.coupling or "diffusive")
         return stationary_moments(K, Q, lags, scale)
     return discrete_moments(cfg, params, tuple(int(round(t / cfg.dt)) for t in lags))
+
+
+def checked_moments(cfg, params, lags=()):
+    """:func:`model_moments` as numpy arrays, raising where the fixed point is unstable.
+
+    Host-side: the error names the eigenvalue (:func:`check_stable`).
+    """
+    out = {k: np.asarray(v) for k, v in model_moments(cfg, params, lags).items()}
+    if not np.all(np.isfinite(out["cov"])):
+        check_stable(out["jacobian"], discrete=not _closed_form(cfg))
+        raise ValueError("the analytic moments are not finite (the Lyapunov solve did not "
+                         "converge: a mode at the edge of stability?).")
+    return {k: np.real(v).astype(float) for k, v in out.items() if k != "jacobian"}

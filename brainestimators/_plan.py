@@ -296,6 +296,26 @@ def _constraints(given, backend, settings, names):
     return tuple(out)
 
 
+def _check_statistic(p, spec, objective, mode, sim, names):
+    """``fc_from='moments'`` needs fit(X), an FC objective, noise and no delays."""
+    if p.get("fc_from", "simulation") != "moments":
+        return
+    if mode != "target":
+        raise ValueError("fc_from='moments' compares FC with recordings: it needs fit(X) "
+                         "(recordings as the target), not fit(X, y).")
+    if objective.from_fc is None:
+        raise ValueError(
+            f"fc_from='moments' gives the model's FC, and objective {objective.name!r} needs "
+            "simulated recordings; use an FC objective ('fc_corr', 'fc_rmse' or a dict of "
+            "them), or fc_from='simulation' with n_draws > 1 for an expected FCD.")
+    if sim.delays is not None:
+        raise ValueError("fc_from='moments' does not model conduction delays; drop distance "
+                         "and speed, or simulate.")
+    if not (np.any(np.asarray(p["noise_sigma"]) > 0) or "noise_sigma" in names) or not spec.noise:
+        raise ValueError("fc_from='moments' needs noise (noise_sigma > 0): without it the "
+                         "model's covariance is zero and its FC undefined.")
+
+
 def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=None,
               target_shape=None, fitting=True, maps=None):
     """Build the :class:`FitPlan` of a fit (``fitting=True``) or of a prediction.
@@ -352,8 +372,10 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     layout, maps = _layout(model, names, lo, hi, sim.n_regions, maps)
     # a joint objective's weights are traced (in ``fixed``): every weighting shares one key
     key_objective = objective.canonical if isinstance(objective, JointObjective) else objective
+    _check_statistic(p, spec, objective, mode, sim, names)
     config = EvalConfig(sim, mode, key_objective, layout.static, int(n_outputs),
-                        p["readout"] if mode == "readout" else "mean")
+                        p["readout"] if mode == "readout" else "mean",
+                        p.get("fc_from", "simulation"), int(p.get("n_draws", 1)))
     if target_shape is not None:
         pred_shape = (sim.n_out, sim.n_regions) if mode == "target" else target_shape
         objective.validate(pred_shape, target_shape)

@@ -120,3 +120,57 @@ def test_analytic_fc_is_the_mean_of_simulations():
     assert err64 < err16
     assert err64 < 0.01
     assert np.abs(closed - exact).max() < 0.01
+
+
+# -- the estimator: fc_from='moments', n_draws, moments() --------------------
+def _cohort():
+    from brainestimators.datasets import make_hopf_cohort
+
+    return make_hopf_cohort(n_subjects=3, n_time=200, random_state=0)
+
+
+def test_fc_from_moments_scores_the_analytic_fc():
+    """score is the FC correlation of moments()['fc'] with the data's FC, and needs no
+    noise key (the same for any random_state)."""
+    from _data import whole_brain_hopf
+
+    from brainestimators._metrics import matrix_correlation
+
+    d = _cohort()
+    est = whole_brain_hopf(d, fc_from="moments", max_iter=3).fit(d.bold[:2])
+    fc = est.moments()["fc"]
+    data_fc = np.asarray(functional_connectivity(d.bold[2]))
+    assert np.isclose(est.score(d.bold[2:]), float(matrix_correlation(fc, data_fc)), atol=1e-5)
+    again = whole_brain_hopf(d, fc_from="moments", max_iter=3, random_state=7).fit(d.bold[:2])
+    assert np.isclose(again.best_loss_, est.best_loss_, atol=1e-6)
+
+
+def test_fc_from_moments_refuses_what_it_cannot_model():
+    C = np.ones((3, 3)) - np.eye(3)
+    X = np.zeros((2, 50, 3))
+    base = dict(a=-0.2, w=0.3, k=0.1, connectivity=C, noise_sigma=0.1, fc_from="moments",
+                objective="fc_corr")
+    with pytest.raises(ValueError, match="needs simulated recordings"):
+        HopfRegressor(**{**base, "objective": "fcd_ks"}).fit(X)
+    with pytest.raises(ValueError, match="needs noise"):
+        HopfRegressor(**{**base, "noise_sigma": 0.0}).fit(X)
+    with pytest.raises(ValueError, match="fit\\(X\\)"):
+        HopfRegressor(**base).fit(np.zeros((4, 3)), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="eigenvalue 1 of the Jacobian"):
+        HopfRegressor(**{**base, "a": 0.2}).moments()
+
+
+def test_n_draws_compares_the_mean_fc_of_the_draws():
+    """n_draws=4: the loss is 1 - corr(mean FC of the 4 draws, data FC)."""
+    from _data import whole_brain_hopf
+
+    d = _cohort()
+    est = whole_brain_hopf(d, n_draws=4, max_iter=1).fit(d.bold[:2])
+    plan, theta, _, _ = est._fitted_plan(d.bold[2:])
+    keys = jax.random.split(jax.random.key(est.noise_seed_), 4)
+    draws = jax.vmap(lambda k: plan.evaluator.predict(theta, plan.fixed, None, k))(keys)
+    mean_fc = np.asarray(functional_connectivity(draws)).mean(axis=0)
+    from brainestimators._metrics import matrix_correlation
+
+    expected = float(matrix_correlation(mean_fc, functional_connectivity(d.bold[2])))
+    assert np.isclose(est.score(d.bold[2:]), expected, atol=1e-4)
