@@ -156,6 +156,13 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """
         model = self._model()
         plan, drive, target, ndim = self._plan(model, X, y, reset=True)
+        if self.uncertainty is not None and "connectivity" in plan.layout.names:
+            raise ValueError(
+                f"uncertainty={self.uncertainty!r} cannot be had for fitted connectome weights "
+                f"({plan.layout.size} parameters): the Hessian of {plan.layout.size} weights "
+                "fitted to one FC is singular (more weights than independent FC entries "
+                "constrain them well) and a bootstrap would refit them n_replicates times. "
+                "Use uncertainty=None, or cross-validate the held-out score.")
         if self.uncertainty is not None and plan.config.mode == "readout":
             raise ValueError(
                 "uncertainty needs a loss per row (sample); a readout target y of shape "
@@ -207,6 +214,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                                 for name in derived_names(self._model_params())}
         for name in _UNCERTAINTY_ATTRIBUTES:  # none from an earlier fit
             self.__dict__.pop(name, None)
+        self.__dict__.pop("effective_connectivity_", None)
+        if "connectivity" in plan.layout.names:
+            p = expand(plan.config.fitted, jnp.asarray(res.theta[r], jnp.float32), fixed)
+            self.effective_connectivity_ = np.asarray(p["connectivity"], dtype=float)
         return self
 
     def conf_int(self, alpha=0.05):
@@ -385,8 +396,9 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if self.fit_mode_ != "target" and y is None:
             raise ValueError("This model was fitted with a target y; score(X, y) needs y.")
         plan, theta, drive, target = self._fitted_plan(X, y)
-        loss = float(plan.evaluator.loss(theta, plan.fixed, drive, jnp.asarray(target, jnp.float32),
-                                         jax.random.key(self.noise_seed_)))
+        loss = float(plan.evaluator.objective_loss(
+            theta, plan.fixed, drive, jnp.asarray(target, jnp.float32),
+            jax.random.key(self.noise_seed_)))
         return float(plan.objective.score(loss)) if np.isfinite(loss) else -np.inf
 
     def moments(self, lags=()):

@@ -153,6 +153,8 @@ class Evaluator:
         self.cfg = cfg
         loss = self.loss_fn
         self.loss = jax.jit(loss)
+        # the objective alone (``score``): without the fit's penalty
+        self.objective_loss = jax.jit(lambda *args: loss(*args, penalty=False))
         self.predict = jax.jit(self.predict_fn)
         self.sample = jax.jit(jax.vmap(self.predict_fn, in_axes=(None, None, None, 0)))
         self._rows = {}
@@ -229,14 +231,26 @@ class Evaluator:
 
         return jax.vmap(one)(drive)
 
-    def loss_fn(self, theta, fixed, drive, target, key):
+    def loss_fn(self, theta, fixed, drive, target, key, penalty=True):
         TRACES["loss"] += 1
         cfg = self.cfg
+        extra = self.penalty_fn(theta, fixed) if penalty else 0.0
         if cfg.mode == "readout":
             pred = self.predict_fn(theta, fixed, drive, key)
             return jnp.asarray(self._objective(fixed)(pred.reshape(target.shape), target)
-                               ).reshape(())
-        return jnp.mean(self.row_losses_fn(theta, fixed, drive, target, key))
+                               ).reshape(()) + extra
+        return jnp.mean(self.row_losses_fn(theta, fixed, drive, target, key)) + extra
+
+    def penalty_fn(self, theta, fixed):
+        """The fit's regulariser: fitted connectome weights towards the connectome's
+        (``ec_alpha * mean((w - w_sc)**2) / mean(w_sc**2)``), else 0."""
+        i = 0
+        for e in self.cfg.fitted:
+            if e.target == "connectivity":
+                w, sc = theta[i:i + e.size], fixed["ec:sc"]
+                return fixed["ec:alpha"] * jnp.mean((w - sc) ** 2) / jnp.mean(sc ** 2)
+            i += e.size
+        return 0.0
 
     def _objective(self, fixed, prepared=False):
         """The objective's ``loss`` (or ``compare`` of prepared targets), weights traced."""

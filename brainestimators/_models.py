@@ -94,6 +94,9 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -130,6 +133,9 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -218,6 +224,9 @@ class HopfRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -255,6 +264,9 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -324,6 +336,9 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -360,6 +375,9 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -425,6 +443,9 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -460,6 +481,9 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -545,6 +569,9 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -585,6 +612,9 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -662,6 +692,9 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -700,6 +733,9 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -809,6 +845,9 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -855,6 +894,9 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -920,6 +962,9 @@ class LinearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -955,6 +1000,9 @@ class LinearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1060,6 +1108,9 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1105,6 +1156,9 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1214,6 +1268,9 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1260,6 +1317,9 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1365,6 +1425,9 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1410,6 +1473,9 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1547,6 +1613,9 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1600,6 +1669,9 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1677,6 +1749,9 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1715,6 +1790,9 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1792,6 +1870,9 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1830,6 +1911,9 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -2019,6 +2103,9 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -2085,6 +2172,9 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -2214,6 +2304,9 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -2265,6 +2358,9 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -2440,6 +2536,9 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -2477,5 +2576,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed

@@ -209,6 +209,21 @@ COMMON = (
           network=True),
     Param("k", "0.0", [Real], """    k : float, default=0.0
         Global coupling strength (fit it by naming ``'k'`` in ``bounds``).""", network=True),
+    Param("ec_mask", "None", ["array-like", None],
+          """    ec_mask : array of shape (n_regions, n_regions) or None, default=None
+        With ``'connectivity'`` in ``bounds`` (effective connectivity, see
+        :ref:`moments`): where the connectome's weights are fitted (non-zero
+        entries; e.g. SC's support plus homotopic pairs). ``None``: where
+        ``connectivity > 0``. Elsewhere the weights are 0.""", network=True),
+    Param("ec_symmetric", "True", ["boolean"], """    ec_symmetric : bool, default=True
+        Fit one weight per pair (``C_ij = C_ji``, the mask's upper triangle)
+        instead of one per directed connection.""", network=True),
+    Param("ec_alpha", "0.0", [Interval(Real, 0, None, closed="left")],
+          """    ec_alpha : float, default=0.0
+        Weight of the penalty ``ec_alpha * mean((w - w_sc)**2) / mean(w_sc**2)``
+        pulling the fitted weights ``w`` towards the connectome's ``w_sc``;
+        part of the fitting loss only (``score`` reports the objective).""",
+          network=True),
     Param("distance", "None", ["array-like", u.Quantity, None],
           """    distance : array of shape (n_regions, n_regions) or None, default=None
         Fiber lengths in mm (or a Quantity); with ``speed``, conduction delays

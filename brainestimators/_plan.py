@@ -20,7 +20,7 @@ from ._simulation import SimConfig, init_argument
 from ._specs import model_parameters
 from ._validation import as_magnitude, as_ms, check_bounds, monitor_unit
 
-__all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity"]
+__all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity", "ec_mask"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class Model:
         units["noise_sigma"] = u.UNITLESS
         if not self.spec.builtin_network:
             units["k"] = u.UNITLESS
+            if self.params.get("connectivity") is not None:
+                units["connectivity"] = u.UNITLESS  # effective connectivity
         return units
 
 
@@ -121,6 +123,31 @@ def _per_region(per_region):
     return dict.fromkeys(per_region)
 
 
+def ec_mask(params, n_regions):
+    """``(rows, cols, index, w_sc)`` of fitted connectome weights (effective connectivity).
+
+    Weight ``index[m]`` sets ``C[rows[m], cols[m]]``; ``w_sc`` are the
+    connectome's values of the weights (their starting point and the
+    regulariser's target).
+    """
+    conn = connectivity(params)
+    mask = conn > 0 if params.get("ec_mask") is None else np.asarray(params["ec_mask"]) != 0
+    if mask.shape != (n_regions, n_regions):
+        raise ValueError(f"ec_mask has shape {mask.shape}; connectivity has {conn.shape}.")
+    mask = mask & ~np.eye(n_regions, dtype=bool)
+    if params.get("ec_symmetric", True):
+        i, j = np.nonzero(np.triu(mask | mask.T, 1))
+        rows, cols = np.concatenate([i, j]), np.concatenate([j, i])
+        index = np.tile(np.arange(i.size), 2)
+        w_sc = 0.5 * (conn[i, j] + conn[j, i])
+    else:
+        rows, cols = np.nonzero(mask)
+        index, w_sc = np.arange(rows.size), conn[rows, cols]
+    if index.size == 0:
+        raise ValueError("ec_mask (or connectivity > 0) selects no connection to fit.")
+    return rows, cols, index, w_sc
+
+
 def _layout(model, names, lo, hi, n_regions, resolved):
     """Entries and boxes; the maps of map-based parameters as traced values.
 
@@ -137,6 +164,10 @@ def _layout(model, names, lo, hi, n_regions, resolved):
         )
     entries, los, his, maps = [], [], [], {}
     for name, a, b in zip(names, lo, hi):
+        if name == "connectivity":
+            entries.append(Entry(name, int(ec_mask(model.params, n_regions)[3].size), name))
+            los.append(a), his.append(b)
+            continue
         if name in per_region and per_region[name] is None:
             entries.append(Entry(name, n_regions, name))
             los.append(a), his.append(b)
@@ -203,6 +234,11 @@ def _fixed(model, n_regions, names, maps, objective):
         raise ValueError("bounds name the coupling 'k', but there is no connectivity to couple.")
     for name, m in maps.items():
         fixed["maps:" + name] = jnp.asarray(m, jnp.float32)
+    if "connectivity" in names:
+        rows, cols, index, w_sc = ec_mask(p, n_regions)
+        fixed.update({"ec:rows": jnp.asarray(rows), "ec:cols": jnp.asarray(cols),
+                      "ec:index": jnp.asarray(index), "ec:sc": jnp.asarray(w_sc, jnp.float32),
+                      "ec:alpha": jnp.asarray(float(p.get("ec_alpha", 0.0)), jnp.float32)})
     return fixed
 
 
@@ -401,6 +437,8 @@ def start_point(model, plan, previous=None):
             a + 1.0 if np.isfinite(a) else b - 1.0 if np.isfinite(b) else 0.0)
         if previous is not None and e.name in previous and np.size(previous[e.name]) == e.size:
             v = np.asarray(previous[e.name], float)
+        elif e.target == "connectivity" and e.name not in init:  # the connectome's weights
+            v = np.asarray(fixed["ec:sc"], float)
         elif e.name in init:
             v = np.asarray(as_magnitude(init[e.name], units.get(e.target, u.UNITLESS),
                                         f"init[{e.name!r}]"), float)
