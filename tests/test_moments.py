@@ -174,3 +174,55 @@ def test_n_draws_compares_the_mean_fc_of_the_draws():
 
     expected = float(matrix_correlation(mean_fc, functional_connectivity(d.bold[2])))
     assert np.isclose(est.score(d.bold[2:]), expected, atol=1e-4)
+
+
+# -- effective connectivity ------------------------------------------------------
+def _ec_problem(n=5, seed=0):
+    """A 5-region truth whose EC differs from the 'SC' the model is given."""
+    rng = np.random.default_rng(seed)
+    sc = rng.uniform(0.2, 1.0, (n, n))
+    sc = np.triu(sc, 1) * (rng.uniform(size=(n, n)) < 0.8)
+    sc = sc + sc.T
+    truth_ec = sc * rng.uniform(0.2, 2.0, (n, n))
+    truth_ec = np.triu(truth_ec, 1) + np.triu(truth_ec, 1).T
+    truth = HopfRegressor(a=-0.3, w=0.2, k=0.3, connectivity=truth_ec, noise_sigma=0.05, dt=0.2,
+                          sample_dt=2.0)
+    X = truth.simulate(3, n_time=1500, random_state=0)
+    base = dict(a=-0.3, w=0.2, k=0.3, connectivity=sc, noise_sigma=0.05, dt=0.2, sample_dt=2.0,
+                fc_from="moments", objective="fc_corr", bounds={"connectivity": (0.0, 3.0)},
+                optimizer={"name": "adam", "learning_rate": 0.1}, max_iter=60, random_state=0)
+    return sc, truth_ec, X, base
+
+
+def test_effective_connectivity_fit():
+    sc, truth_ec, X, base = _ec_problem()
+    est = HopfRegressor(**base).fit(X[:2])
+    n_pairs = int(np.count_nonzero(np.triu(sc, 1)))
+    assert len(est.best_params_["connectivity"]) == n_pairs
+    ec = est.effective_connectivity_
+    assert np.allclose(ec, ec.T) and np.all(ec >= 0) and np.all(ec[sc == 0] == 0)
+    fixed_sc = HopfRegressor(**{**base, "bounds": {"a": (-0.5, -0.1)}}).fit(X[:2])
+    assert est.score(X[2:]) > fixed_sc.score(X[2:])
+    directed = HopfRegressor(**{**base, "max_iter": 2}, ec_symmetric=False).fit(X[:2])
+    assert len(directed.best_params_["connectivity"]) == np.count_nonzero(sc)
+
+
+def test_effective_connectivity_regulariser_and_sklearn_surface():
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    sc, _, X, base = _ec_problem()
+    free = HopfRegressor(**base).fit(X[:2])
+    held = HopfRegressor(**base, ec_alpha=100.0).fit(X[:2])
+    dist = [np.abs(e.effective_connectivity_ - sc).mean() for e in (free, held)]
+    assert dist[1] < dist[0]
+    # the penalty is part of the fit's loss, not of the score
+    assert held.score(X[:2]) > 1 - held.best_loss_ + 1e-4
+    scores = cross_val_score(HopfRegressor(**{**base, "max_iter": 3}), X, cv=3)
+    assert np.all(np.isfinite(scores))
+    again = pickle.loads(pickle.dumps(clone(free).fit(X[:2])))
+    assert np.allclose(again.effective_connectivity_, free.effective_connectivity_)
+    with pytest.raises(ValueError, match="cannot be had for fitted connectome weights"):
+        HopfRegressor(**base, uncertainty="sandwich").fit(X[:2])
