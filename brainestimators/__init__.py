@@ -21,6 +21,7 @@ from ._objectives import (OBJECTIVES, JointObjective, Objective, mse, psd_corr,
                           resolve_objective, std_rmse)
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._maps import MAPS, surrogate_maps
+from ._moments import check_stable, hopf_system, linear_system, lyapunov, stationary_moments
 from ._simulation import KeyedWhiteNoise
 from ._uncertainty import profile_loss
 from ._sweeps import (MapNullTest, ParetoFront, component_losses, fit_folds, map_null_test,
@@ -61,6 +62,11 @@ __all__ = [
     "get_scorer",
     "get_scorers",
     "KeyedWhiteNoise",
+    "lyapunov",
+    "stationary_moments",
+    "hopf_system",
+    "linear_system",
+    "check_stable",
     "profile_loss",
     "MAPS",
     "surrogate_maps",

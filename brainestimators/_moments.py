@@ -208,10 +208,11 @@ def check_stable(A, discrete=False):
     Examples
     --------
     >>> import numpy as np
-    >>> check_stable(np.diag([-1.0, 0.2]))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: the fixed point is unstable: eigenvalue 1 of the Jacobian is 0.2+0j, real part +0.2 >= 0 (...)
+    >>> try:
+    ...     check_stable(np.diag([-1.0, 0.2]))
+    ... except ValueError as e:
+    ...     print(str(e)[:78])
+    the fixed point is unstable: eigenvalue 1 of the Jacobian is 0.2+0j, real part
     """
     lam = np.linalg.eigvals(np.asarray(A, dtype=complex))
     if discrete:
@@ -301,6 +302,16 @@ def hopf_system(params, n_regions, coupling="diffusive"):
     -------
     tuple
         ``(K, Q, scale)`` for :func:`stationary_moments` (``scale = 0.5``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> C = np.ones((3, 3)) - np.eye(3)
+    >>> K, Q, scale = hopf_system(dict(a=-0.2, w=0.3, k=0.1, connectivity=C,
+    ...                                noise_sigma=0.1), 3)
+    >>> fc = stationary_moments(K, Q, (), scale)["fc"]
+    >>> round(float(fc[0, 1]), 3)
+    0.333
     """
     ones = jnp.ones(n_regions)
     a, w = params["a"] * ones, params["w"] * ones
@@ -312,7 +323,16 @@ def hopf_system(params, n_regions, coupling="diffusive"):
 
 
 def linear_system(params, n_regions, coupling="diffusive"):
-    """Drift and noise of the linear rate model ``dx = (gamma x + k L x) dt + sigma dW``."""
+    """Drift and noise of the linear rate model ``dx = (gamma x + k L x) dt + sigma dW``.
+
+    Parameters and returns as :func:`hopf_system` (``Q = sigma^2 I``, ``scale = 1``).
+
+    Examples
+    --------
+    >>> K, Q, scale = linear_system(dict(gamma=-1.0, noise_sigma=1.0), 2)
+    >>> float(stationary_moments(K, Q, (), scale)["cov"][0, 0])
+    0.5
+    """
     K = jnp.diag(params["gamma"] * jnp.ones(n_regions))
     if params.get("connectivity") is not None:
         K = K + _coupling_matrix(params["k"], params["connectivity"], coupling)
