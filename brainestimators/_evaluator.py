@@ -289,7 +289,10 @@ class Evaluator:
         cfg, obj = self.cfg, self.cfg.objective
         p = expand(cfg.fitted, theta, fixed)
         if cfg.fc_from == "moments":
-            return obj.from_fc(model_moments(cfg.sim, p)["fc"])
+            lags = ()
+            if getattr(obj.from_moments, "lagged", False):  # one sampling interval, ms
+                lags = (cfg.sim.dt * (cfg.sim.sample_ratio or cfg.sim.sample_every),)
+            return obj.from_moments(model_moments(cfg.sim, p, lags))
         keys = jax.random.split(key, cfg.n_draws)
         draws = jax.vmap(lambda k: simulate(cfg.sim, p, None, k))(keys)
         return jax.tree.map(lambda s: jnp.mean(s, axis=0), jax.vmap(obj.prepare)(draws))

@@ -21,6 +21,7 @@ from ._cache import LRU
 from ._objective_builders import (
     cosine_sim,
     fc_corr,
+    fc_lag_corr,
     fc_rmse,
     fcd,
     fcd_ks,
@@ -87,9 +88,10 @@ class Objective:
     compare: object = None
     #: optional ``match(summary, target_summary) -> loss`` (two ``prepare``
     #: outputs: a mean over draws can stand for the prediction's) and
-    #: ``from_fc(fc) -> summary`` (the summary of an analytic FC matrix)
+    #: ``from_moments(moments) -> summary`` (the summary of the analytic
+    #: moments; ``from_moments.lagged``: it reads the lag-one-sample covariance)
     match: object = None
-    from_fc: object = None
+    from_moments: object = None
 
     @property
     def prepared(self):
@@ -195,7 +197,7 @@ def _register(name, builder, *, similarity=False, min_regions=1, min_time=1, min
     loss = builder()
     OBJECTIVES[name] = Objective(loss, similarity, name, min_regions, min_time, min_size,
                                  needs, *(getattr(loss, attr, None) for attr in
-                                          ("prepare", "compare", "match", "from_fc")))
+                                          ("prepare", "compare", "match", "from_moments")))
 
 
 _FC = "an FC correlation needs 3 off-diagonal values, and 3 time points to correlate"
@@ -210,6 +212,8 @@ _register("fc_corr", lambda: fc_corr(as_loss=True), similarity=True, min_regions
           min_time=3, needs=_FC)
 _register("fc_rmse", fc_rmse, min_regions=2, min_time=3,
           needs="an FC has off-diagonal values from 2 regions")
+_register("fc_lag_corr", lambda: fc_lag_corr(as_loss=True), similarity=True, min_regions=2,
+          min_time=3, needs="the lag-1 correlations of 2 regions, 3 time points to correlate")
 _register("cosine_sim", lambda: cosine_sim(as_loss=True), similarity=True, min_size=2,
           needs="the cosine of two single values is their sign")
 _register("fcd", lambda: fcd(as_loss=True), similarity=True, min_regions=3, min_time=40,
@@ -312,8 +316,11 @@ def _joint(components, weights):
         def match(summaries, target_summaries):
             return joint.weighted_match(summaries, target_summaries, weights)
 
-        def from_fc(fc):
-            return tuple(c.from_fc(fc) for c in components)
+        def from_moments(m):
+            return tuple(c.from_moments(m) for c in components)
+
+        from_moments.lagged = any(getattr(c.from_moments, "lagged", False) for c in components
+                                  if c.from_moments is not None)
 
         name = "+".join(c.name if w == 1 else f"{w:g}*{c.name}"
                         for c, w in zip(components, weights))
@@ -325,7 +332,7 @@ def _joint(components, weights):
             "; ".join(c.needs for c in components if c.needs),
             prepare if preparable else None, compare if preparable else None,
             match if matching else None,
-            from_fc if all(c.from_fc is not None for c in components) else None,
+            from_moments if all(c.from_moments is not None for c in components) else None,
             components, weights)
         return joint
 

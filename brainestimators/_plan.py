@@ -339,11 +339,11 @@ def _check_statistic(p, spec, objective, mode, sim, names):
     if mode != "target":
         raise ValueError("fc_from='moments' compares FC with recordings: it needs fit(X) "
                          "(recordings as the target), not fit(X, y).")
-    if objective.from_fc is None:
+    if objective.from_moments is None:
         raise ValueError(
             f"fc_from='moments' gives the model's FC, and objective {objective.name!r} needs "
-            "simulated recordings; use an FC objective ('fc_corr', 'fc_rmse' or a dict of "
-            "them), or fc_from='simulation' with n_draws > 1 for an expected FCD.")
+            "simulated recordings; use an FC objective ('fc_corr', 'fc_rmse', 'fc_lag_corr' "
+            "or a dict of them), or fc_from='simulation' with n_draws > 1 for an expected FCD.")
     if sim.delays is not None:
         raise ValueError("fc_from='moments' does not model conduction delays; drop distance "
                          "and speed, or simulate.")

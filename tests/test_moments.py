@@ -113,13 +113,21 @@ def test_analytic_fc_is_the_mean_of_simulations():
     plan = make_plan(est._model(), "target", 3000, 4, fitting=False)
     exact = np.asarray(discrete_moments(plan.config.sim, plan.fixed)["fc"])
     closed = np.asarray(model_moments(plan.config.sim, plan.fixed)["fc"])
-    fcs = np.asarray(functional_connectivity(
-        est.simulate(64, X=np.zeros((1, 3000, 4)), random_state=0)))
+    runs = est.simulate(64, X=np.zeros((1, 3000, 4)), random_state=0)
+    fcs = np.asarray(functional_connectivity(runs))
     err16 = np.mean([np.abs(g.mean(0) - exact).max() for g in fcs.reshape(4, 16, 4, 4)])
     err64 = np.abs(fcs.mean(0) - exact).max()
     assert err64 < err16
     assert err64 < 0.01
     assert np.abs(closed - exact).max() < 0.01
+    # the lag-one-sample correlation (fc_lag_corr's second statistic) likewise
+    from brainestimators._objective_builders import fc_lag_corr
+
+    lag = fc_lag_corr()
+    moments = model_moments(plan.config.sim, plan.fixed, (1.0,))  # sample_dt = 1 ms
+    analytic = np.asarray(lag.from_moments(moments)[1])
+    simulated = np.mean([np.asarray(lag.prepare(r)[1]) for r in runs], axis=0)
+    assert np.abs(analytic - simulated).max() < 0.02
 
 
 # -- the estimator: fc_from='moments', n_draws, moments() --------------------

@@ -16,7 +16,7 @@ FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthChe
 
 # Every registered objective is classified here, so a new one must declare
 # which invariances it has (test_every_objective_is_classified).
-SCALE_FREE = {"fc_corr", "fc_rmse", "cosine_sim", "fcd", "fcd_ks", "fcd_wasserstein",
+SCALE_FREE = {"fc_corr", "fc_rmse", "fc_lag_corr", "cosine_sim", "fcd", "fcd_ks", "fcd_wasserstein",
               "psd_corr"}           # invariant to a positive factor on each argument
 PER_REGION_SCALE_FREE = SCALE_FREE - {"cosine_sim"}  # ... and on each region
 SHIFT_FREE = PER_REGION_SCALE_FREE | {"std_rmse"}    # invariant to an offset per region
