@@ -25,15 +25,14 @@ The moments observe the model's monitored state (Hopf's ``x``), never a BOLD
 signal: with ``observation='bold'`` they model the FC of ``x``.
 
 The solver (:func:`lyapunov`) maps the continuous equation to a discrete
-one with a Cayley transform and sums it by doubling (squared Smith): matrix
-products only, 24 steps, complex ones as real pairs. Measured on HCP's 80-region Hopf system (complex,
-float32, 2 loaded cores): XLA's complex ``eig`` alone took 630 ms, so
-Bartels-Stewart on an eigendecomposition lost to the products; the
-Kronecker form solves 6400 unknowns. Its derivative is not taken through
-the loop but from the differentiated equation, ``J dP + dP J^H + (dJ P + P
-dJ^H + dQ) = 0``, solved the same way (a ``jax.custom_jvp``: forward mode
-for a few parameters, and JAX transposes it into the adjoint equation
-``J^H S + S J + Pbar = 0`` for reverse mode, thousands of weights).
+one (Cayley transform) and sums it by doubling (squared Smith): 24 steps of
+matrix products, complex ones as real pairs. Bartels-Stewart needs an
+eigendecomposition, and XLA's complex ``eig`` of HCP's 80-region Hopf system
+alone took 630 ms here; the Kronecker form solves 6400 unknowns. The
+derivative solves the differentiated equation ``J dP + dP J^H + (dJ P + P
+dJ^H + dQ) = 0`` the same way (``jax.custom_jvp``): forward mode for a few
+parameters, transposed by JAX into the adjoint equation for reverse mode
+(thousands of weights).
 """
 
 import dataclasses
@@ -43,7 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from ._simulation import _Loop
+from ._simulation import Loop
 
 __all__ = ["lyapunov", "correlation_matrix", "stationary_moments", "hopf_system",
            "linear_system", "discrete_moments", "model_moments", "checked_moments",
@@ -371,7 +370,7 @@ def discrete_moments(cfg, params, lags=(), n_relax=2000, n_newton=3):
         ``'jacobian'`` is the one-step map ``M``.
     """
     cfg = dataclasses.replace(cfg, observation=None, noise=True, delays=None)
-    loop = _Loop(cfg, params, None, jax.random.key(0))
+    loop = Loop(cfg, params, None, jax.random.key(0))
     s0, unravel = ravel_pytree(loop.initial())
     zeros = loop.noise_rows(jnp.zeros((), jnp.int32))
     zeros = jax.tree.map(jnp.zeros_like, zeros)
@@ -397,7 +396,8 @@ def discrete_moments(cfg, params, lags=(), n_relax=2000, n_newton=3):
 
 
 def _closed_form(cfg):
-    return isinstance(cfg.model, str) and cfg.model in CLOSED_FORMS
+    return (isinstance(cfg.model, str) and cfg.model in CLOSED_FORMS
+            and cfg.coupling in (None, "diffusive", "additive"))
 
 
 def model_moments(cfg, params, lags=()):
