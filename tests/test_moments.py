@@ -234,3 +234,17 @@ def test_effective_connectivity_regulariser_and_sklearn_surface():
     assert np.allclose(again.effective_connectivity_, free.effective_connectivity_)
     with pytest.raises(ValueError, match="cannot be had for fitted connectome weights"):
         HopfRegressor(**base, uncertainty="sandwich").fit(X[:2])
+
+
+def test_fc_from_moments_fits_a_family_without_a_closed_form():
+    """Wilson-Cowan: the simulator's step linearised at its fixed point, inside a fit."""
+    from brainestimators import WilsonCowanRegressor
+
+    C = np.ones((3, 3)) - np.eye(3)
+    X = np.random.default_rng(0).normal(size=(2, 60, 3))
+    est = WilsonCowanRegressor(connectivity=C, k=0.5, noise_sigma=0.01, fc_from="moments",
+                               objective="fc_corr", bounds={"k": (0.0, 2.0)}, max_iter=2,
+                               sample_dt=2.0).fit(X)
+    assert np.isfinite(est.best_loss_) and np.isfinite(est.score(X))
+    fc = est.moments()["fc"]
+    assert np.allclose(np.diag(fc), 1.0, atol=1e-5) and np.allclose(fc, fc.T, atol=1e-6)
