@@ -248,3 +248,16 @@ def test_fc_from_moments_fits_a_family_without_a_closed_form():
     assert np.isfinite(est.best_loss_) and np.isfinite(est.score(X))
     fc = est.moments()["fc"]
     assert np.allclose(np.diag(fc), 1.0, atol=1e-5) and np.allclose(fc, fc.T, atol=1e-6)
+
+
+def test_effective_connectivity_folds_fitted_together_equal_single_fits():
+    from sklearn.model_selection import KFold
+
+    from brainestimators import fit_folds
+
+    _, _, X, base = _ec_problem()
+    X = np.concatenate([X, X[:1]])
+    fits, splits = fit_folds(HopfRegressor(**base), X, KFold(2))
+    for f, (train, _) in zip(fits, splits):
+        single = HopfRegressor(**base).fit(X[train])
+        assert np.allclose(f.effective_connectivity_, single.effective_connectivity_, atol=1e-5)
