@@ -103,8 +103,8 @@ COMMON = (
         model linearised at its stable fixed point (a Lyapunov solve, see
         :ref:`moments`): the *expected* FC of the monitored variable (Hopf's
         ``x``, also when ``observation='bold'``), for FC objectives
-        (``'fc_corr'``, ``'fc_rmse'``) only; an unstable candidate scores as
-        diverged. ``'simulation'``: the FC of ``n_draws`` simulated
+        (``'fc_corr'``, ``'fc_rmse'``, ``'fc_lag_corr'``) only; an unstable
+        candidate scores as diverged. ``'simulation'``: the FC of ``n_draws`` simulated
         recordings. ``predict`` and ``simulate`` always simulate."""),
     Param("n_draws", "1", [Interval(Integral, 1, None, closed="left")],
           """    n_draws : int, default=1
