@@ -24,6 +24,7 @@ from ._sensor_objectives import (aperiodic_exponent, envelope_fc_corr, log_psd_d
                                  spectral_peak)
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._maps import MAPS, surrogate_maps
+from ._moments import check_stable, hopf_system, linear_system, lyapunov, stationary_moments
 from ._simulation import KeyedWhiteNoise
 from ._uncertainty import profile_loss
 from ._sweeps import (MapNullTest, ParetoFront, component_losses, fit_folds, map_null_test,
@@ -68,6 +69,11 @@ __all__ = [
     "get_scorer",
     "get_scorers",
     "KeyedWhiteNoise",
+    "lyapunov",
+    "stationary_moments",
+    "hopf_system",
+    "linear_system",
+    "check_stable",
     "profile_loss",
     "MAPS",
     "surrogate_maps",

@@ -18,7 +18,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fit import RowFits, best_row, restarts, run_fit, warn_rows
 from ._derived import draw_unfitted, fitted_maps, per_subset, with_values
+from ._layout import expand
 from ._maps import derived_names, resolve_maps, resolve_values, uses_data
+from ._moments import checked_moments
 from ._params import common_constraints
 from ._plan import Model, connectivity, make_plan, model_regions, start_point
 from ._predict import predict as _predict_rows
@@ -154,6 +156,13 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """
         model = self._model()
         plan, drive, target, ndim = self._plan(model, X, y, reset=True)
+        if self.uncertainty is not None and "connectivity" in plan.layout.names:
+            raise ValueError(
+                f"uncertainty={self.uncertainty!r} cannot be had for fitted connectome weights "
+                f"({plan.layout.size} parameters): the Hessian of {plan.layout.size} weights "
+                "fitted to one FC is singular (more weights than independent FC entries "
+                "constrain them well) and a bootstrap would refit them n_replicates times. "
+                "Use uncertainty=None, or cross-validate the held-out score.")
         if self.uncertainty is not None and plan.config.mode == "readout":
             raise ValueError(
                 "uncertainty needs a loss per row (sample); a readout target y of shape "
@@ -218,6 +227,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             self.__dict__.pop(name, None)
         if batched_by is not None:
             self._batched_by = batched_by
+        self.__dict__.pop("effective_connectivity_", None)
+        if "connectivity" in plan.layout.names:
+            p = expand(plan.config.fitted, jnp.asarray(res.theta[r], jnp.float32), fixed)
+            self.effective_connectivity_ = np.asarray(p["connectivity"], dtype=float)
         return self
 
     def conf_int(self, alpha=0.05):
@@ -410,9 +423,53 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if self.fit_mode_ != "target" and y is None:
             raise ValueError("This model was fitted with a target y; score(X, y) needs y.")
         plan, theta, drive, target = self._fitted_plan(X, y)
-        loss = float(plan.evaluator.loss(theta, plan.fixed, drive, jnp.asarray(target, jnp.float32),
-                                         jax.random.key(self.noise_seed_)))
+        loss = float(plan.evaluator.objective_loss(
+            theta, plan.fixed, drive, jnp.asarray(target, jnp.float32),
+            jax.random.key(self.noise_seed_)))
         return float(plan.objective.score(loss)) if np.isfinite(loss) else -np.inf
+
+    def moments(self, lags=()):
+        """Analytic moments of the monitored variable, linearised at the stable fixed point.
+
+        At the fitted parameters (the constructor values if unfitted): the
+        stationary covariance, the FC (its correlation matrix) and lagged
+        covariances ``E[x(t) x(t + tau)^T]``, from a Lyapunov solve (see
+        :ref:`moments`). What ``fc_from='moments'`` compares with the data.
+        Hopf's ``x`` is observed, not BOLD.
+
+        Parameters
+        ----------
+        lags : tuple of float, default=()
+            Lags ``tau`` in ms.
+
+        Returns
+        -------
+        dict
+            ``'cov'``, ``'fc'`` ``(n_regions, n_regions)`` and ``'lagged'``
+            ``(len(lags), n_regions, n_regions)``.
+
+        Raises
+        ------
+        ValueError
+            Where the fixed point is unstable, naming the eigenvalue.
+        """
+        if hasattr(self, "best_params_"):
+            if self.fit_mode_ != "target":
+                raise ValueError("moments are those of the undriven model: fit(X) models only.")
+            plan, theta, _, _ = self._fitted_plan(np.zeros((1, self.n_features_in_,
+                                                            self.n_regions_)))
+        else:
+            self._validate_params()
+            model = self._model()
+            if derived_names(model.values):
+                raise ValueError(f"parameters {derived_names(model.values)} are computed from "
+                                 "recordings in fit: fit first, or give them as numbers.")
+            conn = connectivity(model.params)
+            plan = make_plan(model, "target", 2, 1 if conn is None else conn.shape[0],
+                             fitting=False)
+            theta = jnp.zeros(0, jnp.float32)
+        return checked_moments(plan.config.sim, expand(plan.config.fitted, theta, plan.fixed),
+                               tuple(float(t) for t in lags))
 
     def simulate(self, n_samples=1, X=None, *, n_time=None, random_state=None):
         """Draw recordings from the model, like ``GaussianMixture.sample``.

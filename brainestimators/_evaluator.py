@@ -25,6 +25,7 @@ import jax.numpy as jnp
 
 from ._cache import LRU, TRACES
 from ._layout import expand
+from ._moments import model_moments
 from ._objectives import JointObjective
 from ._simulation import SimConfig, simulate
 
@@ -55,6 +56,13 @@ class EvalConfig:
         Output columns: ``n_regions`` (one per region) or 1 (region mean).
     readout : str or callable
         Readout of a driven trajectory (``'readout'`` mode).
+    fc_from : {'simulation', 'moments'}
+        ``'moments'``: the loss compares the target with the model's analytic
+        FC (:mod:`._moments`) instead of a simulated recording's.
+    n_draws : int
+        Simulated draws whose mean summary (FC, FCD density) is compared
+        with the target; an objective without summaries averages its loss
+        over the draws.
     """
 
     sim: SimConfig
@@ -63,6 +71,8 @@ class EvalConfig:
     fitted: tuple
     n_outputs: int = 1
     readout: object = "mean"
+    fc_from: str = "simulation"
+    n_draws: int = 1
 
 
 @jax.tree_util.register_pytree_node_class
@@ -143,6 +153,8 @@ class Evaluator:
         self.cfg = cfg
         loss = self.loss_fn
         self.loss = jax.jit(loss)
+        # the objective alone (``score``): without the fit's penalty
+        self.objective_loss = jax.jit(lambda *args: loss(*args, penalty=False))
         self.predict = jax.jit(self.predict_fn)
         self.sample = jax.jit(jax.vmap(self.predict_fn, in_axes=(None, None, None, 0)))
         self._rows = {}
@@ -219,14 +231,26 @@ class Evaluator:
 
         return jax.vmap(one)(drive)
 
-    def loss_fn(self, theta, fixed, drive, target, key):
+    def loss_fn(self, theta, fixed, drive, target, key, penalty=True):
         TRACES["loss"] += 1
         cfg = self.cfg
+        extra = self.penalty_fn(theta, fixed) if penalty else 0.0
         if cfg.mode == "readout":
             pred = self.predict_fn(theta, fixed, drive, key)
             return jnp.asarray(self._objective(fixed)(pred.reshape(target.shape), target)
-                               ).reshape(())
-        return jnp.mean(self.row_losses_fn(theta, fixed, drive, target, key))
+                               ).reshape(()) + extra
+        return jnp.mean(self.row_losses_fn(theta, fixed, drive, target, key)) + extra
+
+    def penalty_fn(self, theta, fixed):
+        """The fit's regulariser: fitted connectome weights towards the connectome's
+        (``ec_alpha * mean((w - w_sc)**2) / mean(w_sc**2)``), else 0."""
+        i = 0
+        for e in self.cfg.fitted:
+            if e.target == "connectivity":
+                w, sc = theta[i:i + e.size], fixed["ec:sc"]
+                return fixed["ec:alpha"] * jnp.mean((w - sc) ** 2) / jnp.mean(sc ** 2)
+            i += e.size
+        return 0.0
 
     def _objective(self, fixed, prepared=False):
         """The objective's ``loss`` (or ``compare`` of prepared targets), weights traced."""
@@ -247,8 +271,43 @@ class Evaluator:
         simulation against its target. A readout target is compared as a
         whole (its objective need not split into rows).
         """
-        if self.cfg.mode == "readout":
+        cfg = self.cfg
+        if cfg.mode == "readout":
             raise ValueError("a readout target is compared as a whole; it has no per-row losses.")
+        if cfg.mode == "target" and cfg.objective.match is not None and (
+                cfg.fc_from == "moments" or cfg.n_draws > 1):
+            return self._expected_losses(theta, fixed, target, key)
+        if cfg.mode == "target" and cfg.n_draws > 1:  # no summary: the mean loss
+            keys = jax.random.split(key, cfg.n_draws)
+            return jnp.mean(jax.vmap(lambda k: self._draw_losses(theta, fixed, drive, target, k))(
+                keys), axis=0)
+        return self._draw_losses(theta, fixed, drive, target, key)
+
+    def expected_summary(self, theta, fixed, key):
+        """The model's expected summary of a recording (the objective's ``prepare``):
+        from the analytic FC, or the mean over ``n_draws`` simulated draws."""
+        cfg, obj = self.cfg, self.cfg.objective
+        p = expand(cfg.fitted, theta, fixed)
+        if cfg.fc_from == "moments":
+            lags = ()
+            if getattr(obj.from_moments, "lagged", False):  # one sampling interval, ms
+                lags = (cfg.sim.dt * (cfg.sim.sample_ratio or cfg.sim.sample_every),)
+            return obj.from_moments(model_moments(cfg.sim, p, lags))
+        keys = jax.random.split(key, cfg.n_draws)
+        draws = jax.vmap(lambda k: simulate(cfg.sim, p, None, k))(keys)
+        return jax.tree.map(lambda s: jnp.mean(s, axis=0), jax.vmap(obj.prepare)(draws))
+
+    def _expected_losses(self, theta, fixed, target, key):
+        obj = self.cfg.objective
+        summary = self.expected_summary(theta, fixed, key)
+        features = target.features if isinstance(target, Prepared) else jax.vmap(obj.prepare)(
+            target)
+        if isinstance(obj, JointObjective):
+            weights = fixed["objective:weights"]
+            return jax.vmap(lambda f: obj.weighted_match(summary, f, weights))(features)
+        return jax.vmap(lambda f: obj.match(summary, f))(features)
+
+    def _draw_losses(self, theta, fixed, drive, target, key):
         pred = self.predict_fn(theta, fixed, drive, key)
         if isinstance(target, Prepared):
             compare = self._objective(fixed, prepared=True)

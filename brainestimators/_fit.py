@@ -104,9 +104,12 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
     n_params = plan.layout.size
     # refuse or warn before anything is compiled: one evaluation simulates the
     # candidates of every row (driven fits: every sample)
-    n_sims = target.shape[0] * (1 if plan.config.mode == "target" else target.shape[1])
-    check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
-                   backend.gradient(settings), max_iter, plan.fixed)
+    # (n_draws draws each; analytic moments simulate nothing)
+    n_sims = target.shape[0] * (plan.config.n_draws if plan.config.mode == "target"
+                                else target.shape[1])
+    if plan.config.fc_from != "moments":
+        check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
+                       backend.gradient(settings), max_iter, plan.fixed)
     row_fixed = {k: jnp.asarray(v, jnp.float32) for k, v in (row_fixed or {}).items()}
     for k, v in row_fixed.items():
         if k not in plan.fixed or v.shape != (len(x0),) + tuple(plan.fixed[k].shape):

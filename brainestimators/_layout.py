@@ -9,6 +9,7 @@ the boxes and the maps are values.
 
 from dataclasses import dataclass
 
+import jax.numpy as jnp
 import numpy as np
 
 __all__ = ["Entry", "Layout", "expand"]
@@ -104,13 +105,18 @@ def expand(entries, theta, fixed):
     """Model parameter values from ``theta`` (traced): fixed values overwritten or mapped.
 
     ``fixed['maps:' + target]`` holds the ``(n_maps, n_regions)`` maps of a
-    map-based parameter.
+    map-based parameter; fitted connectome weights (``'connectivity'``) are
+    scattered into the matrix at ``fixed['ec:rows']``, ``fixed['ec:cols']``
+    (weight ``fixed['ec:index']`` of each).
     """
     p, i = dict(fixed), 0
     for e in entries:
         v = theta[i] if e.size == 1 else theta[i:i + e.size]
         i += e.size
-        if e.map_index is None:
+        if e.target == "connectivity":  # weights on a mask (``fixed['ec:*']``)
+            C = jnp.zeros_like(fixed["connectivity"])
+            p[e.target] = C.at[fixed["ec:rows"], fixed["ec:cols"]].set(v[fixed["ec:index"]])
+        elif e.map_index is None:
             p[e.target] = v
         else:
             p[e.target] = p[e.target] + v * fixed["maps:" + e.target][e.map_index]

@@ -69,6 +69,8 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -94,6 +96,9 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -105,6 +110,8 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -130,6 +137,9 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -193,6 +203,8 @@ class HopfRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -218,6 +230,9 @@ class HopfRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -230,6 +245,8 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -255,6 +272,9 @@ class HopfRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -299,6 +319,8 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -324,6 +346,9 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -335,6 +360,8 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -360,6 +387,9 @@ class StuartLandauRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -400,6 +430,8 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -425,6 +457,9 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -435,6 +470,8 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -460,6 +497,9 @@ class VanDerPolRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -520,6 +560,8 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -545,6 +587,9 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -560,6 +605,8 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -585,6 +632,9 @@ class FitzHughNagumoRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -637,6 +687,8 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -662,6 +714,9 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -675,6 +730,8 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -700,6 +757,9 @@ class ThresholdLinearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -784,6 +844,8 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -809,6 +871,9 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -830,6 +895,8 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -855,6 +922,9 @@ class Generic2dOscillatorRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -895,6 +965,8 @@ class LinearRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -920,6 +992,9 @@ class LinearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -930,6 +1005,8 @@ class LinearRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -955,6 +1032,9 @@ class LinearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1035,6 +1115,8 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1060,6 +1142,9 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1080,6 +1165,8 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1105,6 +1192,9 @@ class WilsonCowanRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1189,6 +1279,8 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1214,6 +1306,9 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1235,6 +1330,8 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1260,6 +1357,9 @@ class JansenRitRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1340,6 +1440,8 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1365,6 +1467,9 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1385,6 +1490,8 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1410,6 +1517,9 @@ class WongWangRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1522,6 +1632,8 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1547,6 +1659,9 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1575,6 +1690,8 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1600,6 +1717,9 @@ class WongWangExcInhRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1652,6 +1772,8 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1677,6 +1799,9 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1690,6 +1815,8 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1715,6 +1842,9 @@ class MontbrioPazoRoxinRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1767,6 +1897,8 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -1792,6 +1924,9 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -1805,6 +1940,8 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -1830,6 +1967,9 @@ class CoombesByrneRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -1994,6 +2134,8 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -2019,6 +2161,9 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -2060,6 +2205,8 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -2085,6 +2232,9 @@ class LarterBreakspearRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -2189,6 +2339,8 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -2214,6 +2366,9 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -2240,6 +2395,8 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -2265,6 +2422,9 @@ class EpileptorRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
 
@@ -2313,6 +2473,8 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -2346,6 +2508,8 @@ class KuramotoRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -2415,6 +2579,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         backend='grad',
         optimizer=None,
         objective='timeseries_rmse',
+        fc_from='simulation',
+        n_draws=1,
         max_iter=100,
         tol=1e-6,
         n_iter_no_change=None,
@@ -2440,6 +2606,9 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         connectivity=None,
         coupling='diffusive',
         k=0.0,
+        ec_mask=None,
+        ec_symmetric=True,
+        ec_alpha=0.0,
         distance=None,
         speed=None,
     ):
@@ -2452,6 +2621,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.backend = backend
         self.optimizer = optimizer
         self.objective = objective
+        self.fc_from = fc_from
+        self.n_draws = n_draws
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -2477,5 +2648,8 @@ class LorenzRegressor(BaseNeuralMassRegressor):
         self.connectivity = connectivity
         self.coupling = coupling
         self.k = k
+        self.ec_mask = ec_mask
+        self.ec_symmetric = ec_symmetric
+        self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed

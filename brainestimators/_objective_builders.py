@@ -38,10 +38,11 @@ from ._metrics import (
     upper_triangle,
 )
 
-__all__ = ["timeseries_rmse", "mse", "std_rmse", "psd_corr", "fc_corr", "fc_rmse", "cosine_sim", "fcd",
+__all__ = ["timeseries_rmse", "mse", "std_rmse", "psd_corr", "fc_corr", "fc_rmse", "fc_lag_corr",
+           "cosine_sim", "fcd",
            "fcd_ks", "fcd_wasserstein"]
 
-def _preparable(loss, prepare, compare):
+def _preparable(loss, prepare, compare, match=None, from_moments=None):
     """Attach ``prepare`` / ``compare`` to ``loss``: ``loss(p, t) == compare(p, prepare(t))``.
 
     A fit compares one simulation with the same target recordings at every
@@ -50,8 +51,15 @@ def _preparable(loss, prepare, compare):
     step on 6 HCP recordings spent most of its objective time on the
     targets' FCDs). The loss itself stays the plain brainmass-contract
     callable.
+
+    ``match(summary, summary) -> loss`` compares two summaries, so a model's
+    *expected* summary can stand for one draw's: the mean of several draws'
+    summaries, or (``from_moments(moments) -> summary``) one computed from
+    the analytic moments (:mod:`._moments`: ``'fc'``, ``'cov'`` and
+    ``'lagged'``, the covariance one sample apart).
     """
     loss.prepare, loss.compare = prepare, compare
+    loss.match, loss.from_moments = match, from_moments
     return loss
 
 
@@ -208,21 +216,87 @@ def fc_corr(as_loss=False):
     def prepare(target):
         return upper_triangle(functional_connectivity(_recording(target)))
 
-    def compare(prediction, edges):
-        corr = correlation(upper_triangle(functional_connectivity(_recording(prediction))), edges)
+    def match(edges, target_edges):
+        corr = correlation(edges, target_edges)
         return 1.0 - corr if as_loss else corr
 
-    return _preparable(objective, prepare, compare)
+    def compare(prediction, edges):
+        return match(prepare(prediction), edges)
+
+    return _preparable(objective, prepare, compare, match, lambda m: upper_triangle(m["fc"]))
 
 
 def fc_rmse():
     """Build the RMSE between the prediction's and the target's FC matrices."""
 
-    def loss(prediction, target):
-        return _rms(functional_connectivity(_recording(prediction))
-                    - functional_connectivity(_recording(target)))
+    def prepare(x):
+        return functional_connectivity(_recording(x))
 
-    return loss
+    def match(fc, target_fc):
+        return _rms(fc - target_fc)
+
+    def compare(prediction, target_fc):
+        return match(prepare(prediction), target_fc)
+
+    def loss(prediction, target):
+        return compare(prediction, prepare(target))
+
+    return _preparable(loss, prepare, compare, match, lambda m: m["fc"])
+
+
+def _lag_correlation(x):
+    """Lag-1 correlation matrix ``E[z(t) z(t + 1)^T]`` of a standardised recording."""
+    z = standardize(_recording(x), axis=0)
+    return z[:-1].T @ z[1:] / (z.shape[0] - 1)
+
+
+def fc_lag_corr(as_loss=False):
+    """Build an FC plus lag-1 similarity: the mean of the FC and the lag-1 correlations' agreement.
+
+    ``(corr(FC_p, FC_t) + corr(L_p, L_t)) / 2``, ``L = E[z(t) z(t + 1)^T]`` the
+    correlation of each region with each region one sample later (all
+    entries: the diagonal holds each region's own time scale, the rest the
+    direction of the interactions). With ``fc_from='moments'`` the model's
+    ``L`` is its analytic lag-one-sample covariance, normalised (Gilson et
+    al.'s MOU-EC matches the same pair of statistics). As a loss:
+    ``1 - (mean)``.
+
+    Parameters
+    ----------
+    as_loss : bool, default=False
+
+    Returns
+    -------
+    callable
+        ``objective(prediction, target) -> scalar`` for ``(n_time, n_regions)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(size=(200, 3)).cumsum(axis=0)
+    >>> round(float(fc_lag_corr()(x, x)), 4)
+    1.0
+    """
+
+    def prepare(x):
+        return upper_triangle(functional_connectivity(_recording(x))), _lag_correlation(x).ravel()
+
+    def match(s, t):
+        mean = 0.5 * (correlation(s[0], t[0]) + correlation(s[1], t[1]))
+        return 1.0 - mean if as_loss else mean
+
+    def compare(prediction, features):
+        return match(prepare(prediction), features)
+
+    def objective(prediction, target):
+        return compare(prediction, prepare(target))
+
+    def from_moments(m):
+        d = jnp.sqrt(jnp.clip(jnp.diagonal(m["cov"]), 1e-30, None))
+        return upper_triangle(m["fc"]), (m["lagged"][0] / d[:, None] / d[None, :]).ravel()
+
+    from_moments.lagged = True
+    return _preparable(objective, prepare, compare, match, from_moments)
 
 
 def cosine_sim(as_loss=False):
@@ -297,7 +371,8 @@ def _fcd_distance(distance, window_size, step_size):
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return _preparable(loss, prepare, compare)
+    # the mean of several draws' densities is the density of their pooled values
+    return _preparable(loss, prepare, compare, distance)
 
 
 def fcd_ks(window_size=30, step_size=5):

@@ -27,6 +27,7 @@ from ._sensor_objectives import (
 from ._objective_builders import (
     cosine_sim,
     fc_corr,
+    fc_lag_corr,
     fc_rmse,
     fcd,
     fcd_ks,
@@ -91,6 +92,12 @@ class Objective:
     #: summarise their fixed targets once instead of at every step
     prepare: object = None
     compare: object = None
+    #: optional ``match(summary, target_summary) -> loss`` (two ``prepare``
+    #: outputs: a mean over draws can stand for the prediction's) and
+    #: ``from_moments(moments) -> summary`` (the summary of the analytic
+    #: moments; ``from_moments.lagged``: it reads the lag-one-sample covariance)
+    match: object = None
+    from_moments: object = None
 
     @property
     def prepared(self):
@@ -195,8 +202,8 @@ def _register(name, builder, *, similarity=False, min_regions=1, min_time=1, min
     so estimators and clones naming it share one compiled evaluator)."""
     loss = builder()
     OBJECTIVES[name] = Objective(loss, similarity, name, min_regions, min_time, min_size,
-                                 needs, getattr(loss, "prepare", None),
-                                 getattr(loss, "compare", None))
+                                 needs, *(getattr(loss, attr, None) for attr in
+                                          ("prepare", "compare", "match", "from_moments")))
 
 
 _FC = "an FC correlation needs 3 off-diagonal values, and 3 time points to correlate"
@@ -211,6 +218,8 @@ _register("fc_corr", lambda: fc_corr(as_loss=True), similarity=True, min_regions
           min_time=3, needs=_FC)
 _register("fc_rmse", fc_rmse, min_regions=2, min_time=3,
           needs="an FC has off-diagonal values from 2 regions")
+_register("fc_lag_corr", lambda: fc_lag_corr(as_loss=True), similarity=True, min_regions=2,
+          min_time=3, needs="the lag-1 correlations of 2 regions, 3 time points to correlate")
 _register("cosine_sim", lambda: cosine_sim(as_loss=True), similarity=True, min_size=2,
           needs="the cosine of two single values is their sign")
 _register("fcd", lambda: fcd(as_loss=True), similarity=True, min_regions=3, min_time=40,
@@ -286,6 +295,12 @@ class JointObjective(Objective):
             for c, f in zip(self.components, features)])
         return jnp.dot(jnp.asarray(weights, jnp.float32), losses)
 
+    def weighted_match(self, summaries, target_summaries, weights):
+        """The weighted sum of each term's ``match`` (every term must have one)."""
+        losses = jnp.stack([jnp.reshape(jnp.asarray(c.match(a, b)), ())
+                            for c, a, b in zip(self.components, summaries, target_summaries)])
+        return jnp.dot(jnp.asarray(weights, jnp.float32), losses)
+
     def check_shape(self, shape):
         for c in self.components:
             problem = c.check_shape(shape)
@@ -314,14 +329,26 @@ def _joint(components, weights):
         def compare(prediction, features):
             return joint.weighted_compare(prediction, features, weights)
 
+        def match(summaries, target_summaries):
+            return joint.weighted_match(summaries, target_summaries, weights)
+
+        def from_moments(m):
+            return tuple(c.from_moments(m) for c in components)
+
+        from_moments.lagged = any(getattr(c.from_moments, "lagged", False) for c in components
+                                  if c.from_moments is not None)
+
         name = "+".join(c.name if w == 1 else f"{w:g}*{c.name}"
                         for c, w in zip(components, weights))
         preparable = any(c.prepared for c in components)
+        matching = all(c.match is not None for c in components)
         joint = JointObjective(
             loss, False, name, max(c.min_regions for c in components),
             max(c.min_time for c in components), max(c.min_size for c in components),
             "; ".join(c.needs for c in components if c.needs),
             prepare if preparable else None, compare if preparable else None,
+            match if matching else None,
+            from_moments if all(c.from_moments is not None for c in components) else None,
             components, weights)
         return joint
 

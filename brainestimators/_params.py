@@ -96,6 +96,24 @@ COMMON = (
         :class:`JointObjective`; the weights are traced values, so changing
         them does not recompile, and :func:`get_scorers` reports every
         term)."""),
+    Param("fc_from", "'simulation'", [StrOptions({"simulation", "moments"})],
+          """    fc_from : {'simulation', 'moments'}, default='simulation'
+        Where the model's FC compared with the data comes from in ``fit(X)``
+        and ``score``. ``'moments'``: the analytic, noise-free FC of the
+        model linearised at its stable fixed point (a Lyapunov solve, see
+        :ref:`moments`): the *expected* FC of the monitored variable (Hopf's
+        ``x``, also when ``observation='bold'``), for FC objectives
+        (``'fc_corr'``, ``'fc_rmse'``, ``'fc_lag_corr'``) only; an unstable
+        candidate scores as diverged. ``'simulation'``: the FC of ``n_draws`` simulated
+        recordings. ``predict`` and ``simulate`` always simulate."""),
+    Param("n_draws", "1", [Interval(Integral, 1, None, closed="left")],
+          """    n_draws : int, default=1
+        Simulated draws (independent noise, batched in one call) whose mean
+        summary the objective compares with each row: the mean FC for FC
+        objectives, the pooled FCD density for FCD ones; objectives without
+        a summary average their loss over the draws. More draws: a less
+        noisy estimate of the model's expected statistic, at ``n_draws``
+        times the cost."""),
     Param("max_iter", "100", [Interval(Integral, 1, None, closed="left")],
           """    max_iter : int, default=100
         Iterations: optimizer steps (``'grad'``), generations
@@ -207,6 +225,21 @@ COMMON = (
           network=True),
     Param("k", "0.0", [Real], """    k : float, default=0.0
         Global coupling strength (fit it by naming ``'k'`` in ``bounds``).""", network=True),
+    Param("ec_mask", "None", ["array-like", None],
+          """    ec_mask : array of shape (n_regions, n_regions) or None, default=None
+        With ``'connectivity'`` in ``bounds`` (effective connectivity, see
+        :ref:`moments`): where the connectome's weights are fitted (non-zero
+        entries; e.g. SC's support plus homotopic pairs). ``None``: where
+        ``connectivity > 0``. Elsewhere the weights are 0.""", network=True),
+    Param("ec_symmetric", "True", ["boolean"], """    ec_symmetric : bool, default=True
+        Fit one weight per pair (``C_ij = C_ji``, the mask's upper triangle)
+        instead of one per directed connection.""", network=True),
+    Param("ec_alpha", "0.0", [Interval(Real, 0, None, closed="left")],
+          """    ec_alpha : float, default=0.0
+        Weight of the penalty ``ec_alpha * mean((w - w_sc)**2) / mean(w_sc**2)``
+        pulling the fitted weights ``w`` towards the connectome's ``w_sc``;
+        part of the fitting loss only (``score`` reports the objective).""",
+          network=True),
     Param("distance", "None", ["array-like", u.Quantity, None],
           """    distance : array of shape (n_regions, n_regions) or None, default=None
         Fiber lengths in mm (or a Quantity); with ``speed``, conduction delays

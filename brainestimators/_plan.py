@@ -23,7 +23,7 @@ from ._specs import model_parameters
 from ._validation import as_magnitude, as_ms, check_bounds, monitor_unit
 
 __all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity", "lead_field",
-           "model_regions"]
+           "model_regions", "ec_mask"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class Model:
         units["noise_sigma"] = u.UNITLESS
         if not self.spec.builtin_network:
             units["k"] = u.UNITLESS
+            if self.params.get("connectivity") is not None:
+                units["connectivity"] = u.UNITLESS  # effective connectivity
         return units
 
 
@@ -131,6 +133,31 @@ def _per_region(per_region):
     return dict.fromkeys(per_region)
 
 
+def ec_mask(params, n_regions):
+    """``(rows, cols, index, w_sc)`` of fitted connectome weights (effective connectivity).
+
+    Weight ``index[m]`` sets ``C[rows[m], cols[m]]``; ``w_sc`` are the
+    connectome's values of the weights (their starting point and the
+    regulariser's target).
+    """
+    conn = connectivity(params)
+    mask = conn > 0 if params.get("ec_mask") is None else np.asarray(params["ec_mask"]) != 0
+    if mask.shape != (n_regions, n_regions):
+        raise ValueError(f"ec_mask has shape {mask.shape}; connectivity has {conn.shape}.")
+    mask = mask & ~np.eye(n_regions, dtype=bool)
+    if params.get("ec_symmetric", True):
+        i, j = np.nonzero(np.triu(mask | mask.T, 1))
+        rows, cols = np.concatenate([i, j]), np.concatenate([j, i])
+        index = np.tile(np.arange(i.size), 2)
+        w_sc = 0.5 * (conn[i, j] + conn[j, i])
+    else:
+        rows, cols = np.nonzero(mask)
+        index, w_sc = np.arange(rows.size), conn[rows, cols]
+    if index.size == 0:
+        raise ValueError("ec_mask (or connectivity > 0) selects no connection to fit.")
+    return rows, cols, index, w_sc
+
+
 def _layout(model, names, lo, hi, n_regions, resolved):
     """Entries and boxes; the maps of map-based parameters as traced values.
 
@@ -147,6 +174,10 @@ def _layout(model, names, lo, hi, n_regions, resolved):
         )
     entries, los, his, maps = [], [], [], {}
     for name, a, b in zip(names, lo, hi):
+        if name == "connectivity":
+            entries.append(Entry(name, int(ec_mask(model.params, n_regions)[3].size), name))
+            los.append(a), his.append(b)
+            continue
         if name in per_region and per_region[name] is None:
             entries.append(Entry(name, n_regions, name))
             los.append(a), his.append(b)
@@ -216,6 +247,11 @@ def _fixed(model, n_regions, names, maps, objective):
     if model.sensors:
         fixed["lead_field"] = jnp.asarray(lead_field(p, n_regions), jnp.float32)
         fixed["sensor_noise"] = jnp.asarray(float(p["sensor_noise"]), jnp.float32)
+    if "connectivity" in names:
+        rows, cols, index, w_sc = ec_mask(p, n_regions)
+        fixed.update({"ec:rows": jnp.asarray(rows), "ec:cols": jnp.asarray(cols),
+                      "ec:index": jnp.asarray(index), "ec:sc": jnp.asarray(w_sc, jnp.float32),
+                      "ec:alpha": jnp.asarray(float(p.get("ec_alpha", 0.0)), jnp.float32)})
     return fixed
 
 
@@ -322,6 +358,30 @@ def _constraints(given, backend, settings, names):
     return tuple(out)
 
 
+def _check_statistic(p, spec, objective, mode, sim, names):
+    """``fc_from='moments'`` needs fit(X), an FC objective, noise and no delays."""
+    if p.get("fc_from", "simulation") != "moments":
+        return
+    if mode != "target":
+        raise ValueError("fc_from='moments' compares FC with recordings: it needs fit(X) "
+                         "(recordings as the target), not fit(X, y).")
+    if objective.from_moments is None:
+        raise ValueError(
+            f"fc_from='moments' gives the model's FC, and objective {objective.name!r} needs "
+            "simulated recordings; use an FC objective ('fc_corr', 'fc_rmse', 'fc_lag_corr' "
+            "or a dict of them), or fc_from='simulation' with n_draws > 1 for an expected FCD.")
+    if get_observation(p["observation"]).sensors:
+        raise ValueError(f"fc_from='moments' gives the sources' FC, not what the "
+                         f"{p['observation']!r} sensors see; use fc_from='simulation' "
+                         "(n_draws > 1 for an expected statistic).")
+    if sim.delays is not None:
+        raise ValueError("fc_from='moments' does not model conduction delays; drop distance "
+                         "and speed, or simulate.")
+    if not (np.any(np.asarray(p["noise_sigma"]) > 0) or "noise_sigma" in names) or not spec.noise:
+        raise ValueError("fc_from='moments' needs noise (noise_sigma > 0): without it the "
+                         "model's covariance is zero and its FC undefined.")
+
+
 def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=None,
               target_shape=None, fitting=True, maps=None):
     """Build the :class:`FitPlan` of a fit (``fitting=True``) or of a prediction.
@@ -378,8 +438,10 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     layout, maps = _layout(model, names, lo, hi, sim.n_regions, maps)
     # a joint objective's weights are traced (in ``fixed``): every weighting shares one key
     key_objective = objective.canonical if isinstance(objective, JointObjective) else objective
+    _check_statistic(p, spec, objective, mode, sim, names)
     config = EvalConfig(sim, mode, key_objective, layout.static, int(n_outputs),
-                        p["readout"] if mode == "readout" else "mean")
+                        p["readout"] if mode == "readout" else "mean",
+                        p.get("fc_from", "simulation"), int(p.get("n_draws", 1)))
     if target_shape is not None:
         pred_shape = (sim.n_out, sim.n_obs) if mode == "target" else target_shape
         objective.validate(pred_shape, target_shape)
@@ -405,6 +467,8 @@ def start_point(model, plan, previous=None):
             a + 1.0 if np.isfinite(a) else b - 1.0 if np.isfinite(b) else 0.0)
         if previous is not None and e.name in previous and np.size(previous[e.name]) == e.size:
             v = np.asarray(previous[e.name], float)
+        elif e.target == "connectivity" and e.name not in init:  # the connectome's weights
+            v = np.asarray(fixed["ec:sc"], float)
         elif e.name in init:
             v = np.asarray(as_magnitude(init[e.name], units.get(e.target, u.UNITLESS),
                                         f"init[{e.name!r}]"), float)

@@ -32,7 +32,7 @@ from ._noise import KeyedWhiteNoise
 from ._observations import get_observation
 from ._specs import get_spec
 
-__all__ = ["SimConfig", "simulate", "KeyedWhiteNoise", "init_argument", "schedule"]
+__all__ = ["SimConfig", "simulate", "Loop", "KeyedWhiteNoise", "init_argument", "schedule"]
 
 # Steps per rematerialised chunk of a long stretch without samples: a
 # gradient stores one state per chunk and recomputes the chunk's steps.
@@ -161,7 +161,7 @@ def _strong(value):
     return jax.tree.map(lambda v: lax.convert_element_type(v, jnp.result_type(v)), value)
 
 
-class _Loop:
+class Loop:
     """Pure ``step`` / ``read`` functions over the states of a built network.
 
     brainmass nodes keep their state in brainstate ``State`` objects; each
@@ -308,7 +308,7 @@ def simulate(cfg, params, drive=None, key=None):
     if key is None:
         key = jax.random.key(0)
     plan = schedule(cfg)
-    loop = _Loop(cfg, params, drive, key)
+    loop = Loop(cfg, params, drive, key)
     vals = loop.advance(loop.initial(), 0, plan.first)
     outs = [loop.read(vals)[None]]
     start = plan.first

@@ -16,7 +16,7 @@ FAST = settings(max_examples=10, deadline=None, suppress_health_check=[HealthChe
 
 # Every registered objective is classified here, so a new one must declare
 # which invariances it has (test_every_objective_is_classified).
-SCALE_FREE = {"fc_corr", "fc_rmse", "cosine_sim", "fcd", "fcd_ks", "fcd_wasserstein",
+SCALE_FREE = {"fc_corr", "fc_rmse", "fc_lag_corr", "cosine_sim", "fcd", "fcd_ks", "fcd_wasserstein",
               "psd_corr", "log_psd", "spectral_peak", "aperiodic_exponent",
               "envelope_fc"}        # invariant to a positive factor on each argument
 # ... and on each region (log_psd and spectral_peak compare the channels' relative power)

@@ -17,7 +17,7 @@ from brainestimators._cost import (
     FitCostError, FitCostWarning, check_fit_cost, estimate_fit_cost,
 )
 from brainestimators._noise import standard_normals
-from brainestimators._simulation import SimConfig, _Loop, sample_steps, schedule, simulate
+from brainestimators._simulation import SimConfig, Loop, sample_steps, schedule, simulate
 
 N = 4
 _RNG = np.random.default_rng(0)
@@ -28,7 +28,7 @@ np.fill_diagonal(DELAYS, 0)
 
 def stepwise(cfg, params, drive=None, key=None):
     """The previous loop: record every step, then keep the step nearest each sample."""
-    loop = _Loop(cfg, params, drive, jax.random.key(0) if key is None else key)
+    loop = Loop(cfg, params, drive, jax.random.key(0) if key is None else key)
 
     def step(i):
         # the noise draws step i itself (KeyedWhiteNoise reads the step index)
