@@ -93,18 +93,22 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         )
         return check_driven(X, y, warn=reset)
 
-    def _plan(self, model, X, y, *, reset, fitting=True, maps=None):
+    def _plan(self, model, X, y, *, reset, fitting=True, maps=None, from_data=None):
         """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction.
 
         ``maps``: the map-based parameters' maps (default: computed from the
         recordings X for a fit, from the fit for a prediction). Model
         parameters named after values computed from recordings
         (``w='peak_frequency'``) come from X for a fit and from
-        ``derived_params_`` for a prediction.
+        ``derived_params_`` for a prediction. ``from_data`` (default:
+        ``reset``) computes both from X without resetting the estimator's
+        fitted state: a profile of an unfitted estimator is a section of the
+        loss its fit on X would minimise.
         """
+        from_data = reset if from_data is None else from_data
         if y is None:
             target, ndim = self._recordings(model, X, reset)
-            if reset:
+            if from_data:
                 model = with_values(model, target)
                 if maps is None:
                     maps = resolve_maps(model.params["per_region"], connectivity(model.params),
@@ -114,7 +118,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             plan = make_plan(model, "target", target.shape[1], target.shape[2],
                              target_shape=target.shape[1:], fitting=fitting, maps=maps)
             return plan, None, target, ndim
-        if reset and (uses_data(model.params["per_region"]) or derived_names(model.values)):
+        if from_data and (uses_data(model.params["per_region"]) or derived_names(model.values)):
             raise ValueError(
                 "maps and parameter values computed from recordings (fc_gradient, "
                 "peak_frequency, ...) need fit(X) with recordings as the target; with "

@@ -40,6 +40,7 @@ from scipy.stats import norm
 from sklearn.utils import Bunch
 
 from ._cache import LRU
+from ._derived import fitted_maps
 from ._fit import run_fit
 from ._predict import _chunks
 from ._predict import sample as _sample_rows
@@ -369,7 +370,13 @@ def profile_loss(estimator, X, name, values, y=None):
     values = np.asarray(values, dtype=float).ravel()
     if values.size < 1 or not np.all(np.isfinite(values)):
         raise ValueError(f"values must be a non-empty array of finite numbers, got {values!r}.")
-    full, drive, target, _ = estimator._plan(model, X, y, reset=False)
+    fitted = getattr(estimator, "best_params_", None)
+    # The section of the loss the fit minimised: a fitted estimator's own maps and values
+    # computed from recordings, else those of X (as fit(X) would compute them).
+    maps = None if fitted is None else fitted_maps(model, getattr(estimator, "maps_", None))
+    from_data = fitted is None
+    full, drive, target, _ = estimator._plan(model, X, y, reset=False, maps=maps,
+                                             from_data=from_data)
     entry = {e.name: e for e in full.layout.entries}.get(name)
     per_region = model.params["per_region"] or ()
     if entry is None or entry.size != 1 or entry.map_index is not None or (
@@ -377,7 +384,6 @@ def profile_loss(estimator, X, name, values, y=None):
         scalars = [e.name for e in full.layout.entries if e.size == 1 and e.map_index is None]
         raise ValueError(f"profile_loss profiles a fitted parameter with one value; {name!r} "
                          f"is not one. Such parameters here: {scalars}.")
-    fitted = getattr(estimator, "best_params_", None)
     seed = getattr(estimator, "noise_seed_", None) if fitted is not None else None
     if seed is None:
         seed = int(check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max))
@@ -396,7 +402,8 @@ def profile_loss(estimator, X, name, values, y=None):
     if name == "noise_sigma":  # switch the noise on
         params["noise_sigma"] = float(np.max(np.abs(values)))
     reduced = Model(model.key, model.spec, model.values, params)
-    plan, drive, target, _ = estimator._plan(reduced, X, y, reset=False)
+    plan, drive, target, _ = estimator._plan(reduced, X, y, reset=False, maps=maps,
+                                             from_data=from_data)
     x0 = start_point(reduced, plan, fitted)
     R = values.size
     res = run_fit(plan, np.broadcast_to(target[None], (R,) + target.shape),
