@@ -25,7 +25,7 @@ from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
 from ._specs import get_spec
-from ._uncertainty import estimate, intervals
+from ._uncertainty import estimate, intervals, profile_intervals
 from ._validation import as_magnitude, check_driven, check_recordings
 
 __all__ = ["BaseNeuralMassRegressor"]
@@ -211,26 +211,42 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             self.__dict__.pop(name, None)
         return self
 
-    def conf_int(self, alpha=0.05):
+    def conf_int(self, alpha=0.05, method="normal", X=None, y=None):
         """Confidence intervals of the fitted parameters, as in statsmodels.
 
-        Normal intervals ``best +- z(1 - alpha/2) * std`` from ``param_cov_``
-        (sandwich or bootstrap, see ``uncertainty``), clipped to the box; a
-        warning names every interval that reaches a bound. What they mean
-        (and do not) is in :ref:`uncertainty`.
+        ``method='normal'``: intervals ``best +- z(1 - alpha/2) * std`` from
+        ``param_cov_`` (sandwich or bootstrap, see ``uncertainty``), clipped
+        to the box. ``method='profile'``: profile intervals from refits with
+        each parameter fixed (:func:`~._uncertainty.profile_intervals`; any
+        ``uncertainty``, the fit's data ``X`` (and ``y``) needed), for a
+        kinked loss or a parameter at a bound, where the normal intervals
+        do not hold. A warning names every interval that reaches a bound.
+        What they mean (and do not) is in :ref:`uncertainty`.
 
         Parameters
         ----------
         alpha : float, default=0.05
             ``1 - alpha`` is the coverage.
+        method : {'normal', 'profile'}, default='normal'
+            How the intervals are computed.
+        X, y : array-like, optional
+            The fit's data, for ``method='profile'``.
 
         Returns
         -------
         dict
             ``{name: (low, high)}``; for a per-region parameter ``low`` and
-            ``high`` are lists.
+            ``high`` are lists. Profile intervals cover the parameters with
+            one value.
         """
         check_is_fitted(self)
+        if method == "profile":
+            if X is None:
+                raise ValueError("conf_int(method='profile') refits on the fit's data: pass "
+                                 "them, conf_int(alpha, method='profile', X=X).")
+            return profile_intervals(self, X, y, alpha)
+        if method != "normal":
+            raise ValueError(f"method must be 'normal' or 'profile', got {method!r}.")
         if not hasattr(self, "param_cov_"):
             raise ValueError("conf_int needs a fit with uncertainty='sandwich' or 'bootstrap'; "
                              "this one was fitted with uncertainty=None.")
