@@ -519,7 +519,7 @@ def _crossing(grid, excess, center):
     return out
 
 
-def profile_intervals(estimator, X, y=None, alpha=0.05, names=None, n_points=6):
+def profile_intervals(estimator, X, y=None, alpha=0.05, names=None, n_points=6, n_keys=None):
     """Profile intervals: the values the data cannot tell from the fitted one.
 
     Each parameter is fixed at values around its estimate and the others are
@@ -547,6 +547,9 @@ def profile_intervals(estimator, X, y=None, alpha=0.05, names=None, n_points=6):
         Parameters with one value (default: all of them).
     n_points : int, default=6
         Values added inside each bracket in the second pass.
+    n_keys : int or None, default=None
+        Replicate noise keys for the standard error of the rise (default:
+        the estimator's ``n_replicates``).
 
     Returns
     -------
@@ -592,7 +595,7 @@ def profile_intervals(estimator, X, y=None, alpha=0.05, names=None, n_points=6):
             thetas = np.array([layout.flatten({**p, name: v})
                                for p, v in zip(prof.params, values)])
             rise, se = _rise(plan, thetas, theta_hat, target, drive, seed,
-                             estimator.n_replicates)
+                             n_keys or estimator.n_replicates)
             return np.where(np.isfinite(rise), rise - 0.5 * z * se, np.inf)
 
         excess = excess_at(grid)

@@ -119,3 +119,29 @@ def test_bootstrap_and_sandwich_agree_on_a_smooth_two_parameter_problem():
     ratio = boot / sandwich
     print("bootstrap / sandwich std:", ratio)
     assert np.all((0.5 < ratio) & (ratio < 2)), ratio
+
+
+def test_main_job_profile_figure_is_in_the_tables_units():
+    """The profile panel was in 1/ms with a 1e-4 offset while the table printed 1/s."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from types import SimpleNamespace
+
+    from sklearn.utils import Bunch
+
+    from brainestimators._main import _profile_panel
+
+    prof = Bunch(name="a", grid=np.array([-1e-4, -2.5e-5, 5e-5]), loss=np.array([0.3, 0.1, 0.2]))
+    est = SimpleNamespace(best_params_={"a": -2e-5})
+    fig, ax = plt.subplots()
+    _profile_panel(ax, est, prof, Bunch(params={"a": -3e-5}),
+                   {"intervals": {"a": (-6e-5, 1e-5)}})
+    fig.canvas.draw()
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [-0.1, -0.025, 0.05])
+    assert ax.get_xlabel() == "a (1/s)"
+    assert ax.xaxis.get_major_formatter().get_offset() == ""  # no offset, no 1e-4 factor
+    lines = [line.get_xdata()[0] for line in ax.lines[1:]]
+    np.testing.assert_allclose(lines, [-0.02, -0.03])  # estimate and truth, in 1/s
+    plt.close(fig)
