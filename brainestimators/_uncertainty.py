@@ -347,8 +347,9 @@ def intervals(layout, best_params, param_std, alpha):
         warnings.warn(
             f"The {1 - alpha:.0%} intervals of {hit} reach the bounds of their box and are "
             "clipped there: the data do not bound them inside the box, and the normal "
-            "approximation does not hold at a bound. Widen the bounds, or look at "
-            "profile_loss for those parameters.", UserWarning, stacklevel=3)
+            "approximation does not hold at a bound. Widen the bounds, or use "
+            "conf_int(alpha, method='profile', X=X), which holds there.", UserWarning,
+            stacklevel=3)
     low, high = layout.unflatten(np.clip(low, lo, hi)), layout.unflatten(np.clip(high, lo, hi))
     return {name: (low[name], high[name]) for name in low}
 
