@@ -27,7 +27,7 @@ from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
 from ._specs import get_spec
-from ._uncertainty import estimate, intervals
+from ._uncertainty import estimate, intervals, profile_intervals
 from ._validation import as_magnitude, check_driven, check_recordings
 
 __all__ = ["BaseNeuralMassRegressor"]
@@ -95,18 +95,22 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         )
         return check_driven(X, y, warn=reset)
 
-    def _plan(self, model, X, y, *, reset, fitting=True, maps=None):
+    def _plan(self, model, X, y, *, reset, fitting=True, maps=None, from_data=None):
         """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction.
 
         ``maps``: the map-based parameters' maps (default: computed from the
         recordings X for a fit, from the fit for a prediction). Model
         parameters named after values computed from recordings
         (``w='peak_frequency'``) come from X for a fit and from
-        ``derived_params_`` for a prediction.
+        ``derived_params_`` for a prediction. ``from_data`` (default:
+        ``reset``) computes both from X without resetting the estimator's
+        fitted state: a profile of an unfitted estimator is a section of the
+        loss its fit on X would minimise.
         """
+        from_data = reset if from_data is None else from_data
         if y is None:
             target, ndim = self._recordings(model, X, reset)
-            if reset:
+            if from_data:
                 model = with_values(model, target)
                 if maps is None:
                     maps = resolve_maps(model.params["per_region"], connectivity(model.params),
@@ -116,7 +120,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             plan = make_plan(model, "target", target.shape[1], target.shape[2],
                              target_shape=target.shape[1:], fitting=fitting, maps=maps)
             return plan, None, target, ndim
-        if reset and (uses_data(model.params["per_region"]) or derived_names(model.values)):
+        if from_data and (uses_data(model.params["per_region"]) or derived_names(model.values)):
             raise ValueError(
                 "maps and parameter values computed from recordings (fc_gradient, "
                 "peak_frequency, ...) need fit(X) with recordings as the target; with "
@@ -233,26 +237,42 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             self.effective_connectivity_ = np.asarray(p["connectivity"], dtype=float)
         return self
 
-    def conf_int(self, alpha=0.05):
+    def conf_int(self, alpha=0.05, method="normal", X=None, y=None):
         """Confidence intervals of the fitted parameters, as in statsmodels.
 
-        Normal intervals ``best +- z(1 - alpha/2) * std`` from ``param_cov_``
-        (sandwich or bootstrap, see ``uncertainty``), clipped to the box; a
-        warning names every interval that reaches a bound. What they mean
-        (and do not) is in :ref:`uncertainty`.
+        ``method='normal'``: intervals ``best +- z(1 - alpha/2) * std`` from
+        ``param_cov_`` (sandwich or bootstrap, see ``uncertainty``), clipped
+        to the box. ``method='profile'``: profile intervals from refits with
+        each parameter fixed (:func:`~._uncertainty.profile_intervals`; any
+        ``uncertainty``, the fit's data ``X`` (and ``y``) needed), for a
+        kinked loss or a parameter at a bound, where the normal intervals
+        do not hold. A warning names every interval that reaches a bound.
+        What they mean (and do not) is in :ref:`uncertainty`.
 
         Parameters
         ----------
         alpha : float, default=0.05
             ``1 - alpha`` is the coverage.
+        method : {'normal', 'profile'}, default='normal'
+            How the intervals are computed.
+        X, y : array-like, optional
+            The fit's data, for ``method='profile'``.
 
         Returns
         -------
         dict
             ``{name: (low, high)}``; for a per-region parameter ``low`` and
-            ``high`` are lists.
+            ``high`` are lists. Profile intervals cover the parameters with
+            one value.
         """
         check_is_fitted(self)
+        if method == "profile":
+            if X is None:
+                raise ValueError("conf_int(method='profile') refits on the fit's data: pass "
+                                 "them, conf_int(alpha, method='profile', X=X).")
+            return profile_intervals(self, X, y, alpha)
+        if method != "normal":
+            raise ValueError(f"method must be 'normal' or 'profile', got {method!r}.")
         if not hasattr(self, "param_cov_"):
             by = getattr(self, "_batched_by", None)
             if by is not None:

@@ -70,6 +70,13 @@ class Objective:
         move the loss.
     needs : str, default=''
         Why, in a few words, for the error message.
+    smoothness : {'smooth', 'root_mean_square', 'kinked'}, default='smooth'
+        Whether the loss has a Hessian at its minimum, for the sandwich
+        (``uncertainty='sandwich'``): ``'root_mean_square'`` is a square root
+        of a mean of squares, V-shaped where that mean reaches 0 (one
+        region's ``std_rmse``) but with a smooth square (the sandwich is
+        computed on the squared loss); ``'kinked'`` has kinks the sandwich
+        cannot smooth (``fcd_ks``'s supremum): profile intervals serve it.
 
     Examples
     --------
@@ -98,6 +105,7 @@ class Objective:
     #: moments; ``from_moments.lagged``: it reads the lag-one-sample covariance)
     match: object = None
     from_moments: object = None
+    smoothness: str = "smooth"
 
     @property
     def prepared(self):
@@ -197,13 +205,14 @@ OBJECTIVES = {}
 
 
 def _register(name, builder, *, similarity=False, min_regions=1, min_time=1, min_size=1,
-              needs=""):
+              needs="", smoothness="smooth"):
     """Add ``builder()``'s loss to :data:`OBJECTIVES` under ``name`` (built once per process,
     so estimators and clones naming it share one compiled evaluator)."""
     loss = builder()
     OBJECTIVES[name] = Objective(loss, similarity, name, min_regions, min_time, min_size,
                                  needs, *(getattr(loss, attr, None) for attr in
-                                          ("prepare", "compare", "match", "from_moments")))
+                                          ("prepare", "compare", "match", "from_moments")),
+                                 smoothness)
 
 
 _FC = "an FC correlation needs 3 off-diagonal values, and 3 time points to correlate"
@@ -212,30 +221,33 @@ _FCD = ("FCD windows of 30 samples, 5 apart: 3 regions for the windows' FCs to c
 _FCD_DIST = ("FCD windows of 30 samples, 5 apart: 3 regions for the windows' FCs to correlate, "
              "2 windows (30 + 5 samples) for an FCD value")
 
-_register("timeseries_rmse", timeseries_rmse)
+_register("timeseries_rmse", timeseries_rmse, smoothness="root_mean_square")
 _register("mse", mse)
 _register("fc_corr", lambda: fc_corr(as_loss=True), similarity=True, min_regions=3,
           min_time=3, needs=_FC)
 _register("fc_rmse", fc_rmse, min_regions=2, min_time=3,
-          needs="an FC has off-diagonal values from 2 regions")
+          needs="an FC has off-diagonal values from 2 regions", smoothness="root_mean_square")
 _register("fc_lag_corr", lambda: fc_lag_corr(as_loss=True), similarity=True, min_regions=2,
           min_time=3, needs="the lag-1 correlations of 2 regions, 3 time points to correlate")
 _register("cosine_sim", lambda: cosine_sim(as_loss=True), similarity=True, min_size=2,
           needs="the cosine of two single values is their sign")
 _register("fcd", lambda: fcd(as_loss=True), similarity=True, min_regions=3, min_time=40,
           needs=_FCD)
-_register("fcd_ks", fcd_ks, min_regions=3, min_time=35, needs=_FCD_DIST)
+_register("fcd_ks", fcd_ks, min_regions=3, min_time=35, needs=_FCD_DIST, smoothness="kinked")
 _register("fcd_wasserstein", fcd_wasserstein, min_regions=3, min_time=35, needs=_FCD_DIST)
 _register("psd_corr", lambda: psd_corr(as_loss=True), similarity=True, min_time=32,
           needs="Welch segments of n_time // 8 >= 4 samples, for 3 frequencies")
-_register("std_rmse", std_rmse, min_time=2, needs="a standard deviation needs 2 time points")
+_register("std_rmse", std_rmse, min_time=2, needs="a standard deviation needs 2 time points",
+          smoothness="root_mean_square")
 # sensor spectra (frequencies in cycles per sample; a band in Hz: build your own)
 _register("log_psd", log_psd_distance, min_time=2, min_size=4,
-          needs="2 non-zero frequencies x channels once a global gain is profiled out")
+          needs="2 non-zero frequencies x channels once a global gain is profiled out",
+          smoothness="root_mean_square")
 _register("spectral_peak", spectral_peak, min_time=2, min_size=6,
-          needs="3 frequencies for a peak frequency, or 2 channels for a power topography")
+          needs="3 frequencies for a peak frequency, or 2 channels for a power topography",
+          smoothness="kinked")  # a sum of two root-mean-squares
 _register("aperiodic_exponent", aperiodic_exponent, min_time=4,
-          needs="a 1/f line through 2 non-zero frequencies")
+          needs="a 1/f line through 2 non-zero frequencies", smoothness="root_mean_square")
 _register("envelope_fc", lambda: envelope_fc_corr(as_loss=True), similarity=True,
           min_regions=3, min_time=20,
           needs="envelope correlations of 3 channels, 2 frequencies in the 0.04-0.1 band")
@@ -342,6 +354,8 @@ def _joint(components, weights):
                         for c, w in zip(components, weights))
         preparable = any(c.prepared for c in components)
         matching = all(c.match is not None for c in components)
+        # a weighted sum of square roots has no smooth square: kinked unless all are smooth
+        smooth = all(c.smoothness == "smooth" for c, w in zip(components, weights) if w)
         joint = JointObjective(
             loss, False, name, max(c.min_regions for c in components),
             max(c.min_time for c in components), max(c.min_size for c in components),
@@ -349,7 +363,7 @@ def _joint(components, weights):
             prepare if preparable else None, compare if preparable else None,
             match if matching else None,
             from_moments if all(c.from_moments is not None for c in components) else None,
-            components, weights)
+            "smooth" if smooth else "kinked", components, weights)
         return joint
 
     return _JOINTS.get((components, weights), build)

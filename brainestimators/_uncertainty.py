@@ -40,12 +40,14 @@ from scipy.stats import norm
 from sklearn.utils import Bunch
 
 from ._cache import LRU
+from ._derived import fitted_maps
 from ._fit import run_fit
 from ._predict import _chunks
 from ._predict import sample as _sample_rows
 
 __all__ = ["UNCERTAINTY", "CONDITION_LIMIT", "FLAT_WIDTH", "FLAT_SNR", "estimate",
-           "gradient_variance", "bootstrap", "identifiability", "intervals", "profile_loss"]
+           "gradient_variance", "bootstrap", "identifiability", "intervals", "profile_loss",
+           "profile_intervals", "criterion"]
 
 #: Methods of the ``uncertainty`` constructor argument.
 UNCERTAINTY = ("sandwich", "bootstrap")
@@ -69,16 +71,24 @@ def scales(layout, theta):
     return np.where(np.isfinite(width), width, np.where(np.abs(theta) > 0, np.abs(theta), 1.0))
 
 
-def _programs(ev):
-    """Compiled Hessian of the loss and per-row gradients, in box-scaled coordinates."""
+def _programs(ev, squared=False):
+    """Compiled Hessian of the criterion and per-row gradients, in box-scaled coordinates.
+
+    The criterion is the fit's loss, or with ``squared`` the mean of the
+    rows' squared losses (see :func:`criterion`).
+    """
 
     def build():
         def loss(u, theta, scale, fixed, drive, target, key):
+            if squared:
+                return jnp.mean(ev.row_losses_fn(theta + scale * u, fixed, drive, target,
+                                                 key) ** 2)
             return ev.loss_fn(theta + scale * u, fixed, drive, target, key)
 
         def row_grads(u, theta, scale, fixed, drive, target, key):
             def rows(v):
                 out = ev.row_losses_fn(theta + scale * v, fixed, drive, target, key)
+                out = out ** 2 if squared else out
                 return out, out
 
             jac, values = jax.jacfwd(rows, has_aux=True)(u)  # one forward pass, P tangents
@@ -87,7 +97,25 @@ def _programs(ev):
         return (jax.jit(jax.hessian(loss)),
                 jax.jit(jax.vmap(row_grads, in_axes=(None,) * 6 + (0,))))
 
-    return _PROGRAMS.get(ev.cfg, build)
+    return _PROGRAMS.get((ev.cfg, squared), build)
+
+
+def criterion(plan):
+    """What the sandwich differentiates: ``'loss'`` or ``'squared loss'``.
+
+    A root-mean-square objective (``smoothness='root_mean_square'``:
+    ``timeseries_rmse``, ``fc_rmse``, ``std_rmse``) is V-shaped where its
+    mean of squares reaches 0, e.g. one region's ``std_rmse`` at a match,
+    and its Hessian there means nothing (measured: eigenvalue -0.31 for a
+    parameter the data fix to 1 %). Its square, the mean squared error, is
+    smooth with the same minimiser for one row (for several, the minimiser
+    of the rows' mean squared error, next to the fit's); its sandwich is
+    taken instead. The squared loss needs the per-row losses, which a
+    readout target (compared as a whole) does not have.
+    """
+    if plan.config.objective.smoothness == "root_mean_square" and plan.config.mode != "readout":
+        return "squared loss"
+    return "loss"
 
 
 def _cov(x):
@@ -118,7 +146,9 @@ class _At:
         self.target = jnp.asarray(target, jnp.float32)
         self.drive = None if drive is None else jnp.asarray(drive, jnp.float32)
         self.key = jax.random.key(seed)
-        self.hessian, self.row_grads = _programs(plan.evaluator)
+        self.criterion = criterion(plan)
+        self.hessian, self.row_grads = _programs(plan.evaluator,
+                                                 self.criterion == "squared loss")
 
     def box_hessian(self):
         """Hessian of the fit's loss (its noise key) in box-scaled coordinates."""
@@ -212,14 +242,16 @@ def identifiability(H, cov, names, loss_se):
         ``sloppiest`` (unit eigenvectors as ``{name: weight}``; weights of
         one sign move together), ``signal_to_noise`` (the quadratic rise of
         the loss one box width along the sloppiest direction, in standard
-        errors of the loss), ``widest_interval`` (the 95 % interval
+        errors of the loss; NaN where the Hessian is not positive
+        definite), ``widest_interval`` (the 95 % interval
         along the covariance's widest direction, as a fraction of the box),
         ``flagged`` and ``reason``.
     """
     lam, vec = np.linalg.eigh(H)
     lam, vec = lam[::-1], vec[:, ::-1]
     cond = float(lam[0] / lam[-1]) if lam[-1] > 0 else np.inf
-    snr = float(0.5 * lam[-1] / loss_se) if loss_se > 0 else np.inf
+    # no rise along a direction without positive curvature: no ratio to report
+    snr = np.nan if not lam[-1] > 0 else float(0.5 * lam[-1] / loss_se) if loss_se > 0 else np.inf
     widest = np.nan
     if np.all(np.isfinite(cov)):
         widest = float(2 * norm.ppf(0.975) * np.sqrt(max(np.linalg.eigvalsh(cov)[-1], 0.0)))
@@ -271,7 +303,13 @@ def estimate(plan, theta, target, drive, seed, method, n_replicates, fit_kwargs)
                    "minimum" if lam[0] <= 0 else "one deterministic recording has no "
                    "sampling noise to estimate (give several rows, or model noise)")
             warnings.warn(f"uncertainty='sandwich': {why}; param_cov_ is NaN. Try "
-                          "uncertainty='bootstrap' or profile_loss.", RuntimeWarning)
+                          "conf_int(method='profile', X=X) or uncertainty='bootstrap'.",
+                          RuntimeWarning)
+        if plan.config.objective.smoothness == "kinked":
+            warnings.warn(f"uncertainty='sandwich': the objective "
+                          f"{plan.config.objective.name!r} has kinks (a supremum), so its "
+                          "Hessian at the optimum may describe one side of one; "
+                          "conf_int(method='profile', X=X) does not need it.", RuntimeWarning)
         cov = cov_u * np.outer(s, s)
     else:
         if not plan.config.sim.noise:
@@ -286,8 +324,9 @@ def estimate(plan, theta, target, drive, seed, method, n_replicates, fit_kwargs)
         cov_u = cov / np.outer(s, s)
         out["bootstrap_params_"] = reps
     std = np.sqrt(np.clip(np.diag(cov), 0, None))
-    out.update(param_cov_=cov, param_std_=layout.unflatten(std),
-               identifiability_=identifiability(H, cov_u, names, loss_se))
+    ident = identifiability(H, cov_u, names, loss_se)
+    ident["criterion"] = at.criterion
+    out.update(param_cov_=cov, param_std_=layout.unflatten(std), identifiability_=ident)
     return out
 
 
@@ -308,8 +347,9 @@ def intervals(layout, best_params, param_std, alpha):
         warnings.warn(
             f"The {1 - alpha:.0%} intervals of {hit} reach the bounds of their box and are "
             "clipped there: the data do not bound them inside the box, and the normal "
-            "approximation does not hold at a bound. Widen the bounds, or look at "
-            "profile_loss for those parameters.", UserWarning, stacklevel=3)
+            "approximation does not hold at a bound. Widen the bounds, or use "
+            "conf_int(alpha, method='profile', X=X), which holds there.", UserWarning,
+            stacklevel=3)
     low, high = layout.unflatten(np.clip(low, lo, hi)), layout.unflatten(np.clip(high, lo, hi))
     return {name: (low[name], high[name]) for name in low}
 
@@ -369,7 +409,13 @@ def profile_loss(estimator, X, name, values, y=None):
     values = np.asarray(values, dtype=float).ravel()
     if values.size < 1 or not np.all(np.isfinite(values)):
         raise ValueError(f"values must be a non-empty array of finite numbers, got {values!r}.")
-    full, drive, target, _ = estimator._plan(model, X, y, reset=False)
+    fitted = getattr(estimator, "best_params_", None)
+    # The section of the loss the fit minimised: a fitted estimator's own maps and values
+    # computed from recordings, else those of X (as fit(X) would compute them).
+    maps = None if fitted is None else fitted_maps(model, getattr(estimator, "maps_", None))
+    from_data = fitted is None
+    full, drive, target, _ = estimator._plan(model, X, y, reset=False, maps=maps,
+                                             from_data=from_data)
     entry = {e.name: e for e in full.layout.entries}.get(name)
     per_region = model.params["per_region"] or ()
     if entry is None or entry.size != 1 or entry.map_index is not None or (
@@ -377,7 +423,6 @@ def profile_loss(estimator, X, name, values, y=None):
         scalars = [e.name for e in full.layout.entries if e.size == 1 and e.map_index is None]
         raise ValueError(f"profile_loss profiles a fitted parameter with one value; {name!r} "
                          f"is not one. Such parameters here: {scalars}.")
-    fitted = getattr(estimator, "best_params_", None)
     seed = getattr(estimator, "noise_seed_", None) if fitted is not None else None
     if seed is None:
         seed = int(check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max))
@@ -396,7 +441,8 @@ def profile_loss(estimator, X, name, values, y=None):
     if name == "noise_sigma":  # switch the noise on
         params["noise_sigma"] = float(np.max(np.abs(values)))
     reduced = Model(model.key, model.spec, model.values, params)
-    plan, drive, target, _ = estimator._plan(reduced, X, y, reset=False)
+    plan, drive, target, _ = estimator._plan(reduced, X, y, reset=False, maps=maps,
+                                             from_data=from_data)
     x0 = start_point(reduced, plan, fitted)
     R = values.size
     res = run_fit(plan, np.broadcast_to(target[None], (R,) + target.shape),
@@ -409,3 +455,177 @@ def profile_loss(estimator, X, name, values, y=None):
     return Bunch(name=name, grid=values, loss=loss,
                  params=[plan.layout.unflatten(t) for t in res.theta],
                  converged=np.asarray(res.converged), best=values[int(np.argmin(loss))])
+
+
+def _row_loss_program(ev):
+    """Compiled per-row losses of candidates, one noise key each: ``(C, n_rows)``."""
+    return _PROGRAMS.get((ev.cfg, "row losses"), lambda: jax.jit(jax.vmap(
+        ev.row_losses_fn, in_axes=(0, None, None, None, 0))))
+
+
+def _rise(plan, thetas, theta_hat, target, drive, seed, n_keys):
+    """Mean rise of the loss from ``theta_hat`` to each of ``thetas`` and its standard error.
+
+    The rise under the fit's noise key (the profile's own section); its
+    standard error from the same two sources as :func:`gradient_variance`:
+    the rows' spread of their paired differences, and the model's noise
+    over ``n_keys`` replicate keys (with one row, recordings simulated at
+    ``theta_hat`` stand in for the rows' spread).
+    """
+    ev, fixed = plan.evaluator, plan.fixed
+    prog = _row_loss_program(ev)
+    cand = jnp.asarray(np.vstack([theta_hat[None], thetas]), jnp.float32)
+    d = None if drive is None else jnp.asarray(drive, jnp.float32)
+    key = jax.random.key(seed)
+
+    def rows_losses(tg, dv, keys):  # (K, C, n_rows)
+        pairs = np.stack(np.meshgrid(np.arange(len(keys)), np.arange(len(cand)),
+                                     indexing="ij"), -1).reshape(-1, 2)
+        out = _chunks(jnp.asarray(pairs), lambda p: prog(cand[p[:, 1]], fixed, dv, tg,
+                                                         keys[p[:, 0]]))
+        return out.reshape(len(keys), len(cand), -1)
+
+    t = jnp.asarray(target, jnp.float32)
+    own = rows_losses(t, d, key[None])[0]
+    rise = own[1:].mean(axis=1) - own[0].mean()
+    noisy = plan.config.sim.noise
+    keys = jax.random.split(jax.random.fold_in(key, 1), n_keys if noisy else 1)
+    n = t.shape[0]
+    if n < 2 and noisy:
+        sims, d = _stand_in_rows(plan, jnp.asarray(theta_hat, jnp.float32), d,
+                                 jax.random.fold_in(key, 2), n_keys)
+        t, n = jnp.asarray(sims, jnp.float32), n_keys
+    D = rows_losses(t, d, keys)
+    D = D[:, 1:] - D[:, :1]  # (K, G, n): paired differences
+    var = D.mean(axis=0).var(axis=1, ddof=1) / n if n >= 2 else np.zeros(D.shape[1])
+    if len(keys) >= 2:
+        var = var + D.mean(axis=2).var(axis=0, ddof=1)
+    return rise, np.sqrt(var)
+
+
+def _crossing(grid, excess, center):
+    """Where ``excess`` (<= 0 inside) first turns positive, going out from ``center``
+    on each side: ``(low, high)``, each with whether the grid ran out (None) or the
+    bracketing pair."""
+    out = []
+    for side in (-1, 1):
+        idx = [i for i in np.argsort(grid * side) if (grid[i] - center) * side > 0]
+        last, bracket = center, None
+        for i in idx:
+            if excess[i] > 0:
+                bracket = (last, grid[i])
+                break
+            last = grid[i]
+        out.append((last, bracket))
+    return out
+
+
+def profile_intervals(estimator, X, y=None, alpha=0.05, names=None, n_points=6, n_keys=None):
+    """Profile intervals: the values the data cannot tell from the fitted one.
+
+    Each parameter is fixed at values around its estimate and the others are
+    refitted (:func:`profile_loss`, one batched fit per pass). A value ``v``
+    is inside the ``1 - alpha`` interval while the rise of the loss from the
+    fit to ``v``, ``D(v)``, stays within ``z(1 - alpha/2) / 2`` of its own
+    standard error (the rows' paired differences and the model's noise, as
+    in the sandwich). Where the loss is quadratic this is the sandwich's
+    interval (``D = h d**2 / 2`` and ``se(D) = s |d|``, with ``s / h`` the
+    sandwich's standard error); unlike it, it needs no Hessian, so it serves
+    a kinked loss (``fcd_ks``, one region's ``std_rmse``) and a parameter at
+    a bound of its box, and it follows an asymmetric profile. Values are
+    first spaced geometrically out to the box, then ``n_points`` more fill
+    each bracketing pair; the ends are interpolated linearly there.
+
+    Parameters
+    ----------
+    estimator : BaseNeuralMassRegressor
+        Fitted. Not modified.
+    X, y : array-like
+        The fit's data.
+    alpha : float, default=0.05
+        ``1 - alpha`` is the coverage.
+    names : list of str or None, default=None
+        Parameters with one value (default: all of them).
+    n_points : int, default=6
+        Values added inside each bracket in the second pass.
+    n_keys : int or None, default=None
+        Replicate noise keys for the standard error of the rise (default:
+        the estimator's ``n_replicates``).
+
+    Returns
+    -------
+    dict
+        ``{name: (low, high)}``. A warning names the intervals that reach a
+        bound of the box (the data do not bound them inside it).
+    """
+    if not (isinstance(alpha, numbers.Real) and 0 < alpha < 1):
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}.")
+    best = getattr(estimator, "best_params_", None)
+    if best is None:
+        raise ValueError("profile intervals need a fitted estimator: call fit first.")
+    model = estimator._model()
+    maps = fitted_maps(model, getattr(estimator, "maps_", None))
+    plan, drive, target, _ = estimator._plan(model, X, y, reset=False, maps=maps)
+    if plan.config.mode == "readout":
+        raise ValueError("profile intervals compare the rows' losses; a readout target is "
+                         "compared as a whole. Use uncertainty='bootstrap'.")
+    layout = plan.layout
+    scalars = [e.name for e in layout.entries if e.size == 1 and e.map_index is None]
+    per_region = model.params["per_region"] or ()
+    per_region = (per_region,) if isinstance(per_region, str) else tuple(per_region)
+    scalars = [n for n in scalars if n not in per_region]
+    names = scalars if names is None else list(names)
+    theta_hat = layout.flatten(best)
+    flat = {n: i for i, n in enumerate(layout.flat_names)}
+    z = norm.ppf(1 - alpha / 2)
+    seed = estimator.noise_seed_
+    out, at_bound = {}, []
+    for name in names:
+        if name not in scalars:
+            raise ValueError(f"profile intervals need a fitted parameter with one value; "
+                             f"{name!r} is not one. Such parameters here: {scalars}.")
+        j = flat[name]
+        lo, hi, c = layout.lo_flat[j], layout.hi_flat[j], theta_hat[j]
+        width = hi - lo
+        steps = width * np.array([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0])
+        grid = np.unique(np.clip(np.concatenate([c - steps, c + steps]), lo, hi))
+        grid = grid[grid != c]
+
+        def excess_at(values):
+            prof = profile_loss(estimator, X, name, values, y)
+            thetas = np.array([layout.flatten({**p, name: v})
+                               for p, v in zip(prof.params, values)])
+            rise, se = _rise(plan, thetas, theta_hat, target, drive, seed,
+                             n_keys or estimator.n_replicates)
+            return np.where(np.isfinite(rise), rise - 0.5 * z * se, np.inf)
+
+        excess = excess_at(grid)
+        ends = _crossing(grid, excess, c)
+        fill = [np.linspace(a, b, n_points + 2)[1:-1] for _, br in ends if br is not None
+                for a, b in [br]]
+        if fill:  # second pass: fill the brackets
+            more = np.concatenate(fill)
+            grid, excess = np.concatenate([grid, more]), np.concatenate([excess,
+                                                                         excess_at(more)])
+            order = np.argsort(grid)
+            grid, excess = grid[order], excess[order]
+            ends = _crossing(grid, excess, c)
+        bounds = []
+        for (last, br), edge in zip(ends, (lo, hi)):
+            if br is None:
+                bounds.append(last)
+                if np.isclose(last, edge):
+                    at_bound.append(name)
+                continue
+            a, b = br
+            ea = 0.0 if a == c else float(excess[np.flatnonzero(grid == a)[0]])
+            eb = float(excess[np.flatnonzero(grid == b)[0]])
+            bounds.append(a + (b - a) * (-ea) / (eb - ea) if np.isfinite(eb) and eb > ea
+                          else a)
+        out[name] = (float(bounds[0]), float(bounds[1]))
+    if at_bound:
+        warnings.warn(
+            f"The {1 - alpha:.0%} profile intervals of {sorted(set(at_bound))} reach the "
+            "bounds of their box: the data do not bound them inside it. Widen the bounds "
+            "to see where the data do.", UserWarning, stacklevel=2)
+    return out

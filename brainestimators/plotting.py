@@ -169,7 +169,8 @@ def plot_cv_scores(scores, sc_baseline=None, ceiling=None, labels=None, ax=None,
     return ax
 
 
-def plot_profile(profile, ax=None, estimator=None, alpha=0.05, truth=None):
+def plot_profile(profile, ax=None, estimator=None, alpha=0.05, truth=None, interval=None,
+                 scale=1.0, unit=None):
     """A loss profile (:func:`~brainestimators.profile_loss`): loss against the fixed value.
 
     A flat stretch means the data cannot tell those values apart (the other
@@ -189,6 +190,14 @@ def plot_profile(profile, ax=None, estimator=None, alpha=0.05, truth=None):
         Level of the shaded interval.
     truth : float, optional
         A known true value (synthetic data), drawn as a dashed line.
+    interval : (float, float), optional
+        An interval to shade instead of the estimator's normal one, e.g. its
+        profile interval (``estimator.conf_int(alpha, method='profile', X=X)``).
+    scale : float, default=1.0
+        Factor from the parameter's units to the axis' (``1e3``: per ms to
+        per s), so the axis reads as a printed table does.
+    unit : str, optional
+        The axis' unit, in the x label.
 
     Returns
     -------
@@ -207,22 +216,28 @@ def plot_profile(profile, ax=None, estimator=None, alpha=0.05, truth=None):
     ax = _axes(ax)
     values, loss = np.asarray(profile.grid, float), np.asarray(profile.loss, float)
     ok = np.isfinite(loss)
-    ax.plot(values[ok], loss[ok], "o-", label="loss profile")
+    ax.plot(values[ok] * scale, loss[ok], "o-", label="loss profile")
     name = profile.name
+    if interval is not None:
+        low, high = interval
+        ax.axvspan(low * scale, high * scale, color="C1", alpha=0.2,
+                   label=f"{1 - alpha:.0%} interval (profile)")
     if estimator is not None:
         best = estimator.best_params_[name]
-        if hasattr(estimator, "param_cov_"):
+        if interval is None and hasattr(estimator, "param_cov_"):
             import warnings
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # clipped at a bound: drawn so
                 low, high = estimator.conf_int(alpha)[name]
-            ax.axvspan(low, high, color="C1", alpha=0.2,
-                       label=f"{1 - alpha:.0%} interval ({estimator.uncertainty})")
-        ax.axvline(best, color="C1", label=f"estimate {best:.4g}")
+            if np.isfinite(low) and np.isfinite(high):
+                ax.axvspan(low * scale, high * scale, color="C1", alpha=0.2,
+                           label=f"{1 - alpha:.0%} interval ({estimator.uncertainty})")
+        ax.axvline(best * scale, color="C1", label=f"estimate {best * scale:.4g}")
     if truth is not None:
-        ax.axvline(truth, color="k", ls="--", lw=1, label=f"truth {truth:.4g}")
-    ax.set_xlabel(name)
+        ax.axvline(truth * scale, color="k", ls="--", lw=1, label=f"truth {truth * scale:.4g}")
+    ax.ticklabel_format(axis="x", useOffset=False)  # values as printed, not offsets
+    ax.set_xlabel(name if unit is None else f"{name} ({unit})")
     ax.set_ylabel("loss")
     ax.legend(fontsize=8)
     return ax
