@@ -22,6 +22,9 @@ What it runs (every FC figure held-out, leave-one-subject-out):
    mean of the 4 draws' FCs). On HCP also the regulariser towards SC
    (``ec_alpha``; the first value is the EC model's).
 
+The global and EC fits and the simulation at the EC are the main job's
+``--model ec`` (``brainestimators/_main_ec.py``), imported from there.
+
 Run ``python benchmarks/bench_moments.py [--data hcp gw] [--parts speed draws
 folds] [--alphas 0 0.1 1] [--ec-objective fc_lag_corr] [--no-fcd-stage]``;
 results are printed and saved as JSON (``--out``).
@@ -55,17 +58,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from brainestimators import HopfRegressor
-from brainestimators._main import _fcd_values, fcd_ks
+from brainestimators._main_ec import (ec_settings, fit_ec, fit_global, simulate_at_ec,
+                                      simulated_scores, transient)
 from brainestimators._metrics import functional_connectivity, matrix_correlation
 from brainestimators._plan import make_plan
-from brainestimators._recipes import TRANSIENT_MS, integration_step
+from brainestimators._recipes import integration_step
 from brainestimators.datasets import load_gw, load_hcp
 
-#: Shared settings: x sampled at the TR (as the main job), noise and starting
-#: values of the recipe (:func:`~brainestimators._recipes.hopf_bold`).
-BASE = dict(w="peak_frequency", a=-2e-5, noise_sigma=6e-4, objective="fc_corr",
-            fc_from="moments", backend="grad", random_state=0)
-GLOBAL_STEPS, EC_STEPS = 40, 200
+#: The recipe (settings, steps of the global and EC fits) is the main job's
+#: ``--model ec`` (:mod:`brainestimators._main_ec`).
 #: The FCD stage: FC + FCD KS, the recipe's weighting (``_recipes.OBJECTIVE``).
 FCD_OBJECTIVE, FCD_STEPS = {"fc_corr": 1.0, "fcd_ks": 0.5}, 20
 
@@ -78,17 +79,6 @@ def _corr(a, b):
     return float(matrix_correlation(a, b))
 
 
-def _transient(dt):
-    return dt * np.ceil(TRANSIENT_MS / dt - 1e-9)
-
-
-def _settings(data):
-    k_max = 0.0144 / data.sc.sum(axis=1).mean()  # the recipe's coupling box
-    dt = integration_step(data.tr, k_max * np.max(np.abs(np.linalg.eigvals(data.sc))))
-    return dict(BASE, connectivity=data.sc, sample_dt=data.tr, k=k_max / 2, dt=dt,
-                transient=_transient(dt)), k_max
-
-
 def _timed(fn, *args, repeat=5):
     jax.block_until_ready(fn(*args))  # compile
     t = time.perf_counter()
@@ -99,7 +89,7 @@ def _timed(fn, *args, repeat=5):
 
 def speed(data):
     """Seconds per loss and per gradient, analytic vs simulated, same parameters."""
-    settings, _ = _settings(data)
+    settings, _ = ec_settings(data)
     X = data.bold[:1, :1200]
     out = {}
     for fc_from in ("moments", "simulation"):
@@ -120,43 +110,22 @@ def speed(data):
     return out
 
 
-def fit_global(settings, k_max, X):
-    est = HopfRegressor(**settings, bounds={"k": (0.0, k_max), "a": (-1e-4, -1e-7)},
-                        optimizer={"name": "adam", "learning_rate": 0.2}, max_iter=GLOBAL_STEPS)
-    return est.fit(X)
-
-
-def fit_ec(settings, glob, X, alpha=0.0, objective="fc_corr"):
-    est = HopfRegressor(**{**settings, "k": glob.best_params_["k"], "a": glob.best_params_["a"],
-                           "objective": objective},
-                        bounds={"connectivity": (0.0, 3.0)}, ec_alpha=alpha,
-                        optimizer={"name": "adam", "learning_rate": 0.1}, max_iter=EC_STEPS)
-    return est.fit(X)
-
-
 def fit_fcd_stage(settings, ec, X):
     """The nonlinear model at the fitted EC: bifurcation parameter and noise level refitted
     by simulation to FC + FCD KS (the EC and coupling fixed)."""
     rho = float(np.max(np.abs(np.linalg.eigvals(ec.effective_connectivity_))))
     dt = integration_step(settings["sample_dt"], 2 * ec.k * rho)
     est = HopfRegressor(**{**settings, "connectivity": ec.effective_connectivity_, "k": ec.k,
-                           "a": ec.a, "dt": dt, "transient": _transient(dt),
+                           "a": ec.a, "dt": dt, "transient": transient(dt),
                            "fc_from": "simulation", "n_draws": 2, "objective": FCD_OBJECTIVE},
                         bounds={"a": (-1e-4, 5e-5), "noise_sigma": (1e-5, 3e-3)},
                         optimizer={"name": "adam", "learning_rate": 0.3}, max_iter=FCD_STEPS)
     return est.fit(X)
 
 
-def _simulated(est, X, fc, seed, n_trials=4):
-    """Held-out FC (mean of the draws' FCs) and FCD KS (their pooled FCD) of simulations."""
-    runs = est.simulate(n_trials, X=X, random_state=seed)
-    return (_corr(_fc(runs).mean(axis=0), fc),
-            fcd_ks(np.concatenate([_fcd_values(r) for r in runs]), _fcd_values(X[0])))
-
-
 def draws(data, sizes=(1, 4, 16), n_seeds=5):
     """Mean-of-draws FC against the analytic FC, and the spread of a held-out score."""
-    settings, k_max = _settings(data)
+    settings, k_max = ec_settings(data)
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
     glob = fit_global(settings, k_max, X[1:])
     exact = glob.moments()["fc"]
@@ -178,7 +147,7 @@ def draws(data, sizes=(1, 4, 16), n_seeds=5):
 
 
 def folds(data, alphas=(0.0,), objective="fc_corr", fcd_stage=True):
-    settings, k_max = _settings(data)
+    settings, k_max = ec_settings(data)
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
     fcs = _fc(X)
     rows = []
@@ -199,17 +168,16 @@ def folds(data, alphas=(0.0,), objective="fc_corr", fcd_stage=True):
             row["n_weights"] = len(ec.best_params_["connectivity"])
             if alpha == alphas[0] and fcd_stage:
                 # the nonlinear model at the fitted EC, simulated as fitted ...
-                rho = float(np.max(np.abs(np.linalg.eigvals(ec.effective_connectivity_))))
-                dt = integration_step(data.tr, 2 * ec.k * rho)
-                ec.set_params(fc_from="simulation", dt=dt, transient=_transient(dt))
-                row["ec_sim_fc"], row["ec_fcd_ks"] = _simulated(ec, X[i:i + 1], fcs[i], 100 + i)
+                simulate_at_ec(ec)
+                row["ec_sim_fc"], row["ec_fcd_ks"] = simulated_scores(ec, X[i:i + 1], fcs[i],
+                                                                      100 + i)
                 # ... and with a and the noise refitted to FC + FCD by simulation
                 t = time.perf_counter()
                 stage = fit_fcd_stage(settings, ec, X[train])
                 row["ec_fcd_seconds"] = time.perf_counter() - t
                 row["ec_fcd_a"] = stage.best_params_["a"]
-                row["ec_fcd_sim_fc"], row["ec_fcd_ks2"] = _simulated(stage, X[i:i + 1], fcs[i],
-                                                                     100 + i)
+                row["ec_fcd_sim_fc"], row["ec_fcd_ks2"] = simulated_scores(
+                    stage, X[i:i + 1], fcs[i], 100 + i)
         rows.append(row)
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
               flush=True)

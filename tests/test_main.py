@@ -78,3 +78,23 @@ def test_global_model_on_each_backend(tmp_path, backend):
     assert result["backend"] == backend and len(folds) == 6
     for fold in folds:
         assert all(math.isfinite(fold[name]) for name in NUMBERS), fold
+
+
+def test_ec_model_reports_analytic_and_simulated_scores(tmp_path, capsys):
+    # --model ec: global fit (all folds at once) and EC fit per fold through the
+    # analytic FC, one step each; the nonlinear model simulated at the fitted EC
+    assert main(["--data", "synthetic", "--model", "ec", "--max-iter", "1", "--trials", "1",
+                 "--quiet", "--out", str(tmp_path)]) == 0
+    result, folds = _folds(tmp_path)
+    assert result["model"] == "ec" and len(folds) == 6
+    for fold, ref in zip(folds, result["references"]):
+        assert fold["subject"] == ref["subject"]
+        for name in ("global_fc_analytic", "ec_fc_analytic", "ec_fc_sim"):
+            assert math.isfinite(fold[name]) and -1.0 <= fold[name] <= 1.0, (name, fold)
+        assert 0.0 <= fold["ec_fcd_ks_sim"] <= 1.0
+        assert fold["n_weights"] == 190  # the synthetic SC's 20 x 19 / 2 pairs, all > 0
+        assert all(math.isfinite(ref[k]) for k in ("sc_baseline", "ceiling", "fcd_reference"))
+    printed = capsys.readouterr().out
+    assert "ANALYTIC FC" in printed and "SIMULATED at the fitted EC" in printed
+    mean = next(line for line in printed.splitlines() if line.startswith("mean"))
+    assert len(mean.split()) == 8 and all(math.isfinite(float(v)) for v in mean.split()[1:])
