@@ -26,10 +26,9 @@ Run: ``python benchmarks/bench_meeg.py [--seconds 10 30 60] [--candidates 4]
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import time
+
+from _child import in_child, peak_rss_gb
 
 DT, SAMPLE = 0.1, 5.0  # ms
 HZ = 2 * 3.141592653589793 / 1000.0
@@ -114,16 +113,7 @@ def child_brainmass(seconds):
 
 def measure(kind, seconds, n_candidates=1, timeout=3600):
     """Run one measurement in a fresh process; add its peak RSS (GB)."""
-    cmd = [sys.executable, __file__, "--child", kind, str(seconds), str(n_candidates)]
-    try:
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout)
-    except subprocess.CalledProcessError as err:
-        return {"kind": kind, "seconds": seconds, "error": err.stderr.strip().splitlines()[-1:]}
-    except subprocess.TimeoutExpired:
-        return {"kind": kind, "seconds": seconds, "error": f"timed out after {timeout} s"}
-    res = json.loads(out.stdout.strip().splitlines()[-1])
-    res.update(kind=kind, seconds=seconds)
-    return res
+    return in_child(__file__, (kind, seconds, n_candidates), {"kind": kind, "seconds": seconds}, timeout)
 
 
 def main(argv=None):
@@ -136,7 +126,7 @@ def main(argv=None):
     if args.child:
         kind, seconds, c = args.child[0], float(args.child[1]), int(args.child[2])
         res = child_brainmass(seconds) if kind == "brainmass" else child_fit(seconds, c)
-        res["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        res["peak_rss_gb"] = peak_rss_gb()
         print(json.dumps(res))
         return None
     rows = []

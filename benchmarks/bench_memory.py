@@ -24,10 +24,9 @@ Run: ``python benchmarks/bench_memory.py [--trs 25 100 400] [--candidates 4]
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import time
+
+from _child import in_child, peak_rss_gb
 
 DT, TR = 0.1, 720.0
 
@@ -79,16 +78,7 @@ def child_neurolib(n_tr):
 
 def measure(kind, n_tr, n_candidates=1, timeout=3600):
     """Run one measurement in a fresh process; add its peak RSS (GB)."""
-    cmd = [sys.executable, __file__, "--child", kind, str(n_tr), str(n_candidates)]
-    try:
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout)
-    except subprocess.CalledProcessError as err:
-        return {"kind": kind, "trs": n_tr, "error": err.stderr.strip().splitlines()[-1:]}
-    except subprocess.TimeoutExpired:
-        return {"kind": kind, "trs": n_tr, "error": f"timed out after {timeout} s"}
-    res = json.loads(out.stdout.strip().splitlines()[-1])
-    res.update(kind=kind, trs=n_tr)
-    return res
+    return in_child(__file__, (kind, n_tr, n_candidates), {"kind": kind, "trs": n_tr}, timeout)
 
 
 def main(argv=None):
@@ -104,7 +94,7 @@ def main(argv=None):
         kind, n_tr, c = args.child[0], int(args.child[1]), int(args.child[2])
         res = (child_neurolib(n_tr) if kind == "neurolib"
                else child_estimator(kind, n_tr, c))
-        res["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        res["peak_rss_gb"] = peak_rss_gb()
         print(json.dumps(res))
         return None
     rows = []
