@@ -60,7 +60,7 @@ import numpy as np
 from brainestimators import HopfRegressor
 from brainestimators._main_ec import (ec_settings, fit_ec, fit_global, simulate_at_ec,
                                       simulated_scores, transient)
-from brainestimators._metrics import functional_connectivity, matrix_correlation
+from brainestimators._heldout import corr_upper, fc_of
 from brainestimators._plan import make_plan
 from brainestimators._recipes import integration_step
 from brainestimators.datasets import load_gw, load_hcp
@@ -69,14 +69,6 @@ from brainestimators.datasets import load_gw, load_hcp
 #: ``--model ec`` (:mod:`brainestimators._main_ec`).
 #: The FCD stage: FC + FCD KS, the recipe's weighting (``_recipes.OBJECTIVE``).
 FCD_OBJECTIVE, FCD_STEPS = {"fc_corr": 1.0, "fcd_ks": 0.5}, 20
-
-
-def _fc(x):
-    return np.asarray(functional_connectivity(x), dtype=np.float64)
-
-
-def _corr(a, b):
-    return float(matrix_correlation(a, b))
 
 
 def _timed(fn, *args, repeat=5):
@@ -133,14 +125,14 @@ def draws(data, sizes=(1, 4, 16), n_seeds=5):
     t = time.perf_counter()
     runs = sim.simulate(max(sizes) * n_seeds, X=X[:1], random_state=0)
     per_draw = (time.perf_counter() - t) / len(runs)
-    fcs = _fc(runs).reshape(n_seeds, max(sizes), *exact.shape)
-    held = _fc(X[0])
-    out = {"analytic_heldout": _corr(exact, held), "seconds_per_draw": per_draw}
+    fcs = fc_of(runs).reshape(n_seeds, max(sizes), *exact.shape)
+    held = fc_of(X[0])
+    out = {"analytic_heldout": corr_upper(exact, held), "seconds_per_draw": per_draw}
     for n in sizes:
         means = fcs[:, :n].mean(axis=1)
-        scores = [_corr(m, held) for m in means]
+        scores = [corr_upper(m, held) for m in means]
         out[f"n_draws={n}"] = {
-            "corr_with_analytic": float(np.mean([_corr(m, exact) for m in means])),
+            "corr_with_analytic": float(np.mean([corr_upper(m, exact) for m in means])),
             "heldout_mean": float(np.mean(scores)), "heldout_sd": float(np.std(scores)),
             "seconds": per_draw * n}
     return out
@@ -149,21 +141,21 @@ def draws(data, sizes=(1, 4, 16), n_seeds=5):
 def folds(data, alphas=(0.0,), objective="fc_corr", fcd_stage=True):
     settings, k_max = ec_settings(data)
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
-    fcs = _fc(X)
+    fcs = fc_of(X)
     rows = []
     for i in range(X.shape[0]):
         train = np.delete(np.arange(X.shape[0]), i)
         t = time.perf_counter()
         glob = fit_global(settings, k_max, X[train])
         t_glob = time.perf_counter() - t
-        row = {"subject": str(data.subjects[i]), "sc": _corr(data.sc, fcs[i]),
-               "ceiling": _corr(fcs[train].mean(axis=0), fcs[i]),
+        row = {"subject": str(data.subjects[i]), "sc": corr_upper(data.sc, fcs[i]),
+               "ceiling": corr_upper(fcs[train].mean(axis=0), fcs[i]),
                "global": glob.score(X[i:i + 1]), "global_seconds": t_glob,
                "k": glob.best_params_["k"], "a": glob.best_params_["a"]}
         for alpha in alphas:
             t = time.perf_counter()
             ec = fit_ec(settings, glob, X[train], alpha, objective)
-            row[f"ec[{alpha:g}]"] = _corr(ec.moments()["fc"], fcs[i])  # analytic, held out
+            row[f"ec[{alpha:g}]"] = corr_upper(ec.moments()["fc"], fcs[i])  # analytic, held out
             row[f"ec_seconds[{alpha:g}]"] = time.perf_counter() - t
             row["n_weights"] = len(ec.best_params_["connectivity"])
             if alpha == alphas[0] and fcd_stage:

@@ -37,15 +37,8 @@ import numpy as np
 from sklearn.model_selection import LeaveOneOut, cross_val_score
 
 import brainestimators as be
-from brainestimators._main import (
-    _corr_upper,
-    _fc,
-    _fcd_values,
-    compare_models,
-    fcd_ks,
-    load,
-    print_comparison,
-)
+from brainestimators._heldout import corr_upper, fc_of, fcd_ks, fcd_values
+from brainestimators._main import compare_models, load, print_comparison
 
 PUBLISHED = [
     ("neurolib ALN, GW (80 cortical AAL2), FC corr", "in-sample", 0.58),
@@ -56,8 +49,8 @@ PUBLISHED = [
 
 def _held_out(est, X, i, n_trials=4):
     draws = est.simulate(n_trials, X=X[i:i + 1], random_state=100 + i)
-    return (_corr_upper(_fc(draws).mean(axis=0), _fc(X[i])),
-            fcd_ks(np.concatenate([_fcd_values(d) for d in draws]), _fcd_values(X[i])))
+    return (corr_upper(fc_of(draws).mean(axis=0), fc_of(X[i])),
+            fcd_ks(np.concatenate([fcd_values(d) for d in draws]), fcd_values(X[i])))
 
 
 def readme_recipe(data):

@@ -33,22 +33,12 @@ import json
 import os
 import time
 
-import jax.numpy as jnp
 import numpy as np
 
 from . import HopfRegressor
 from ._backends import BACKENDS
-from ._metrics import fcd_matrix, functional_connectivity, matrix_correlation, upper_triangle
+from ._heldout import corr_upper, fc_of, fcd_ks, fcd_values, references
 from .datasets import load_gw, load_hcp, make_hopf_cohort
-
-
-def _fc(x):
-    """FC of a recording ``(n_time, n_regions)`` or of each of a stack of them."""
-    return np.asarray(functional_connectivity(x), dtype=np.float64)
-
-
-def _corr_upper(A, B):
-    return float(matrix_correlation(A, B))
 
 
 def load(name):
@@ -94,7 +84,7 @@ def run(data, model="regional", backend="nevergrad", max_iter=None, n_sample=8, 
     """Leave-one-subject-out folds; returns a list of per-fold dicts."""
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
     n = X.shape[0]
-    fcs = _fc(X)
+    fcs = fc_of(X)
     if max_iter is None:
         max_iter = 8 if model == "global" and backend != "grad" else MODELS[model]["max_iter"]
     rows = []
@@ -104,15 +94,15 @@ def run(data, model="regional", backend="nevergrad", max_iter=None, n_sample=8, 
         est = make_estimator(data, X[train], model, backend, max_iter, n_sample, i, verbose)
         est.fit(X[train])
         draws = est.simulate(n_trials, X=X[i:i + 1], random_state=100 + i)
-        fc_sim = _fc(draws).mean(axis=0)
+        fc_sim = fc_of(draws).mean(axis=0)
         rows.append({
             "subject": str(data.subjects[i]),
             "G (1/s)": float(np.mean(est.best_params_["k"])) * 1e3,
             "a (1/s)": float(np.mean(est.best_params_["a"])) * 1e3,
-            "fc_corr": _corr_upper(fc_sim, fcs[i]),
-            "fcd_ks": fcd_ks(np.concatenate([_fcd_values(d) for d in draws]), _fcd_values(X[i])),
-            "sc_baseline": _corr_upper(data.sc, fcs[i]),
-            "ceiling": _corr_upper(fcs[train].mean(axis=0), fcs[i]),
+            "fc_corr": corr_upper(fc_sim, fcs[i]),
+            "fcd_ks": fcd_ks(np.concatenate([fcd_values(d) for d in draws]), fcd_values(X[i])),
+            "sc_baseline": corr_upper(data.sc, fcs[i]),
+            "ceiling": corr_upper(fcs[train].mean(axis=0), fcs[i]),
             "train_loss": est.best_loss_,
             "seconds": time.perf_counter() - t,
             "history": est.history_,
@@ -265,36 +255,6 @@ MODELS = {
 }
 
 
-def _fcd_values(x):
-    return np.asarray(upper_triangle(fcd_matrix(x)))
-
-
-def fcd_ks(values, reference):
-    """KS distance between two sets of FCD values (the package's ``fcd_ks`` density)."""
-    from brainmass.objectives import ks_distance
-
-    from ._objective_builders import _fcd_density
-
-    return float(ks_distance(_fcd_density(jnp.asarray(values, jnp.float32)),
-                             _fcd_density(jnp.asarray(reference, jnp.float32))))
-
-
-def references(data, X, splits):
-    """Per fold: SC floor and FC ceiling (FC correlation), FCD reference (KS)."""
-    fcs = _fc(X)
-    out = []
-    for train, test in splits:
-        i = test[0]
-        out.append({
-            "subject": str(data.subjects[i]),
-            "sc_baseline": _corr_upper(data.sc, fcs[i]),
-            "ceiling": _corr_upper(fcs[train].mean(axis=0), fcs[i]),
-            "fcd_reference": fcd_ks(np.concatenate([_fcd_values(X[j]) for j in train]),
-                                    _fcd_values(X[i])),
-        })
-    return out
-
-
 def compare_models(data, models=("global", "maps", "regional"), max_iter=None, n_trials=4,
                    verbose=True, batch_size=None):
     """Leave-one-subject-out fits of each model; ``{model: [per-fold dict]}`` plus references.
@@ -310,7 +270,7 @@ def compare_models(data, models=("global", "maps", "regional"), max_iter=None, n
     from ._sweeps import fit_folds
 
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
-    fcs = _fc(X)
+    fcs = fc_of(X)
     results = {}
     splits = None
     for name in models:
@@ -327,9 +287,9 @@ def compare_models(data, models=("global", "maps", "regional"), max_iter=None, n
             draws = f.simulate(n_trials, X=X[i:i + 1], random_state=100 + i)
             rows.append({
                 "subject": str(data.subjects[i]),
-                "fc_corr": _corr_upper(_fc(draws).mean(axis=0), fcs[i]),
-                "fcd_ks": fcd_ks(np.concatenate([_fcd_values(d) for d in draws]),
-                                 _fcd_values(X[i])),
+                "fc_corr": corr_upper(fc_of(draws).mean(axis=0), fcs[i]),
+                "fcd_ks": fcd_ks(np.concatenate([fcd_values(d) for d in draws]),
+                                 fcd_values(X[i])),
                 "n_params": len(f.param_names()),
                 "train_loss": f.best_loss_,
                 "best_params": f.best_params_,

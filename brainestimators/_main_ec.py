@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from . import HopfRegressor, fit_folds
-from ._main import _corr_upper, _fc, _fcd_values, fcd_ks, references
+from ._heldout import corr_upper, fc_of, fcd_ks, fcd_values, references
 from ._recipes import TRANSIENT_MS, integration_step
 
 #: Shared settings: ``x`` sampled at the TR (as the main job), the recipe's
@@ -83,8 +83,8 @@ def simulate_at_ec(ec):
 def simulated_scores(est, X, fc, seed, n_trials=4):
     """Held-out FC (mean of the draws' FCs) and FCD KS (their pooled FCD) of simulations."""
     runs = est.simulate(n_trials, X=X, random_state=seed)
-    return (_corr_upper(_fc(runs).mean(axis=0), fc),
-            fcd_ks(np.concatenate([_fcd_values(r) for r in runs]), _fcd_values(X[0])))
+    return (corr_upper(fc_of(runs).mean(axis=0), fc),
+            fcd_ks(np.concatenate([fcd_values(r) for r in runs]), fcd_values(X[0])))
 
 
 def run_ec(data, max_iter=None, n_trials=4, verbose=True, batch_size=None):
@@ -92,7 +92,7 @@ def run_ec(data, max_iter=None, n_trials=4, verbose=True, batch_size=None):
     from sklearn.model_selection import LeaveOneOut
 
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
-    fcs = _fc(X)
+    fcs = fc_of(X)
     settings, k_max = ec_settings(data)
     settings["verbose"] = verbose
     t = time.perf_counter()
@@ -109,8 +109,8 @@ def run_ec(data, max_iter=None, n_trials=4, verbose=True, batch_size=None):
         row = {"subject": str(data.subjects[i]),
                "G (1/s)": float(glob.best_params_["k"]) * 1e3,
                "a (1/s)": float(glob.best_params_["a"]) * 1e3,
-               "global_fc_analytic": _corr_upper(glob.moments()["fc"], fcs[i]),
-               "ec_fc_analytic": _corr_upper(ec.moments()["fc"], fcs[i]),
+               "global_fc_analytic": corr_upper(glob.moments()["fc"], fcs[i]),
+               "ec_fc_analytic": corr_upper(ec.moments()["fc"], fcs[i]),
                "n_weights": len(ec.best_params_["connectivity"])}
         t = time.perf_counter()
         row["ec_fc_sim"], row["ec_fcd_ks_sim"] = simulated_scores(
