@@ -10,7 +10,7 @@ from brainestimators._evaluator import Evaluator
 
 from _data import hopf_recordings
 
-SIMILARITY = {"fc_corr", "cosine_sim", "fcd", "psd_corr", "envelope_fc"}
+SIMILARITY = {"fc_corr", "fc_lag_corr", "cosine_sim", "fcd", "psd_corr", "envelope_fc"}
 
 
 @pytest.fixture(scope="module")
