@@ -108,15 +108,22 @@ def sphere_lead_field(info, positions, orientations):
     return gain - gain.mean(axis=0)
 
 
-def load_head_model(info=None, *, data_home=None):
-    """Load TVB's 76-region connectome and its EEG lead field for ``info``'s channels.
+def load_head_model(info=None, *, kind="eeg", data_home=None):
+    """Load TVB's 76-region connectome and its EEG or MEG lead field for ``info``'s channels.
 
     Parameters
     ----------
     info : mne.Info or None, default=None
-        EEG channels with a montage, e.g. ``load_eeg().info`` or your
-        ``raw.info``; ``None`` uses the PhysioNet recording's 64 channels
-        (:func:`load_eeg`).
+        For ``kind='eeg'``: EEG channels with a montage, e.g.
+        ``load_eeg().info`` or your ``raw.info``; ``None`` uses the PhysioNet
+        recording's 64 channels (:func:`load_eeg`). For ``kind='meg'``: MEG
+        channels in MNE's head frame (``info['dev_head_t']``); ``None`` uses
+        tvb-data's 248 Magnes 3600 magnetometers (:func:`tvb_meg_sensors`).
+    kind : {'eeg', 'meg'}, default='eeg'
+        ``'meg'``: the gain of the same dipoles at magnetometers or
+        gradiometers, from MNE's spherically symmetric conductor centred on
+        fsaverage's inner skull (MEG is insensitive to the conductivities),
+        in T per A m, no reference (see ``brainestimators.datasets._meg``).
     data_home : str or path-like, default=None
         Where computed lead fields are cached (see :func:`get_data_home`).
 
@@ -135,7 +142,7 @@ def load_head_model(info=None, *, data_home=None):
             Unit dipole orientations (head coordinates): TVB's mean surface
             normal of each region.
         lead_field : ndarray of shape (n_channels, 76)
-            EEG gain, V per A m, average reference.
+            EEG gain, V per A m, average reference; or MEG gain, T per A m.
         ch_names : list of str
             Channels, the rows of ``lead_field``.
         DESCR : str
@@ -148,15 +155,26 @@ def load_head_model(info=None, *, data_home=None):
     >>> head.lead_field.shape, head.sc.shape  # doctest: +SKIP
     ((64, 76), (76, 76))
     """
-    if info is None:
-        from ._eeg import read_eegbci_raw
-
-        info = read_eegbci_raw(data_home).info
+    if kind not in ("eeg", "meg"):
+        raise ValueError(f"kind must be 'eeg' or 'meg', got {kind!r}.")
     con = tvb_connectome()
     rot, t = _tvb_to_head()
     centres = con.centres @ rot.T + t
     nn = con.orientations @ (rot / np.linalg.norm(rot[:, 0])).T
     nn = nn / np.linalg.norm(nn, axis=1, keepdims=True)
+    w = con.weights.copy()
+    np.fill_diagonal(w, 0.0)
+    out = Bunch(sc=w / w.max(), distances=con.lengths, labels=con.labels, centres=centres,
+                orientations=nn)
+    if kind == "meg":
+        from ._meg import _DESCR_MEG, meg_lead_field
+
+        gain, names = meg_lead_field(centres, nn, info, data_home)
+        return Bunch(**out, lead_field=gain, ch_names=names, DESCR=_DESCR + _DESCR_MEG)
+    if info is None:
+        from ._eeg import read_eegbci_raw
+
+        info = read_eegbci_raw(data_home).info
     pos = np.array([info["chs"][i]["loc"][:3] for i in range(len(info.ch_names))])
     key = hashlib.sha1(repr((list(info.ch_names), np.round(pos, 6).tolist(), "sphere-v1"))
                        .encode()).hexdigest()[:12]
@@ -167,10 +185,7 @@ def load_head_model(info=None, *, data_home=None):
         gain = sphere_lead_field(info, centres, nn)
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache, gain)
-    w = con.weights.copy()
-    np.fill_diagonal(w, 0.0)
-    return Bunch(sc=w / w.max(), distances=con.lengths, labels=con.labels, centres=centres,
-                 orientations=nn, lead_field=gain, ch_names=list(info.ch_names), DESCR=_DESCR)
+    return Bunch(**out, lead_field=gain, ch_names=list(info.ch_names), DESCR=_DESCR)
 
 
 def tvb_eeg_gain(ch_names=None):
