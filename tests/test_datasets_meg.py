@@ -36,13 +36,13 @@ def test_meg_head_model_agrees_with_tvb(meg):
 
 
 def test_fitted_sensors_match_the_x_coordinates_tvb_ships():
-    from brainestimators.datasets._head import _tvb_root, _tvb_to_head
+    from brainestimators.datasets._tvb import tvb_root, tvb_to_head
 
     names, pos, nn = tvb_meg_sensors()
-    rot, t = _tvb_to_head()
+    rot, t = tvb_to_head()
     x_tvb = np.linalg.solve(rot, (pos - t).T)[0]  # mm, TVB's anterior axis
     rows = {r.split()[0]: r.split()[1:4] for r in
-            (_tvb_root() / "sensors" / "meg_brainstorm_276.txt").read_text().splitlines() if r}
+            (tvb_root() / "sensors" / "meg_brainstorm_276.txt").read_text().splitlines() if r}
     x_file = np.array([np.mean([float(v) for v in rows[n]]) for n in names])
     assert np.corrcoef(x_tvb, x_file)[0, 1] > 0.99  # measured 0.998
     np.testing.assert_allclose(np.linalg.norm(nn, axis=1), 1.0, atol=1e-9)

@@ -11,68 +11,15 @@ independent 65-channel EEG projection (Brainstorm, vertex level) that
 """
 
 import hashlib
-import importlib.util
-import zipfile
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._eeg import get_data_home, standard_montage
+from ._eeg import get_data_home
+from ._meg import DESCR_MEG, meg_lead_field
+from ._tvb import tvb_connectome, tvb_root, tvb_to_head
 
 __all__ = ["load_head_model", "tvb_eeg_gain", "sphere_lead_field"]
-
-_INSTALL = 'pip install "brainestimators[meeg]"'
-
-# TVB's surfaces and centres: x anterior, y left, z up, mm; fsaverage MRI: RAS, m.
-_TVB_TO_RAS = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
-# Gap between the top of TVB's cortex and fsaverage's inner skull (m).
-_TOP_GAP = 0.005
-
-
-def _tvb_root():
-    spec = importlib.util.find_spec("tvb_data")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"The head model reads tvb-data's files: {_INSTALL}")
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-def _zip_txt(path, member, **kw):
-    with zipfile.ZipFile(path) as z, z.open(member) as f:
-        return np.loadtxt(f, **kw)
-
-
-def tvb_connectome():
-    """TVB's 76-region connectome: weights, lengths (mm), labels, centres, orientations."""
-    zp = _tvb_root() / "connectivity" / "connectivity_76.zip"
-    labels = [str(s) for s in _zip_txt(zp, "centres.txt", usecols=0, dtype=str)]
-    return Bunch(weights=_zip_txt(zp, "weights.txt"), lengths=_zip_txt(zp, "tract_lengths.txt"),
-                 labels=labels, centres=_zip_txt(zp, "centres.txt", usecols=(1, 2, 3)),
-                 orientations=_zip_txt(zp, "average_orientations.txt"))
-
-
-def _tvb_to_head():
-    """``(R, t)``: TVB mm coordinates -> MNE head coordinates (m), ``x_head = R x + t``.
-
-    TVB's axes are turned into RAS, its cortex's bounding box is centred on
-    fsaverage's inner skull in x and y and its top put 5 mm below the
-    skull's top (no scaling: both are adult heads in mm); then fsaverage's
-    MRI -> head transform.
-    """
-    import mne
-
-    root = _tvb_root()
-    cortex = _zip_txt(root / "surfaceData" / "cortex_16384.zip", "vertices.txt") @ _TVB_TO_RAS.T
-    cortex = cortex / 1000.0
-    fs = Path(mne.__file__).parent / "data" / "fsaverage"
-    skull = mne.read_bem_surfaces(fs / "fsaverage-inner_skull-bem.fif", verbose="error")[0]["rr"]
-    shift = (skull.min(0) + skull.max(0)) / 2 - (cortex.min(0) + cortex.max(0)) / 2
-    shift[2] = skull[:, 2].max() - _TOP_GAP - cortex[:, 2].max()
-    head_to_mri = mne.read_trans(fs / "fsaverage-trans.fif")["trans"]
-    mri_to_head = np.linalg.inv(head_to_mri)
-    rot = mri_to_head[:3, :3] @ _TVB_TO_RAS / 1000.0
-    t = mri_to_head[:3, :3] @ shift + mri_to_head[:3, 3]
-    return rot, t
 
 
 def sphere_lead_field(info, positions, orientations):
@@ -158,7 +105,7 @@ def load_head_model(info=None, *, kind="eeg", data_home=None):
     if kind not in ("eeg", "meg"):
         raise ValueError(f"kind must be 'eeg' or 'meg', got {kind!r}.")
     con = tvb_connectome()
-    rot, t = _tvb_to_head()
+    rot, t = tvb_to_head()
     centres = con.centres @ rot.T + t
     nn = con.orientations @ (rot / np.linalg.norm(rot[:, 0])).T
     nn = nn / np.linalg.norm(nn, axis=1, keepdims=True)
@@ -167,10 +114,9 @@ def load_head_model(info=None, *, kind="eeg", data_home=None):
     out = Bunch(sc=w / w.max(), distances=con.lengths, labels=con.labels, centres=centres,
                 orientations=nn)
     if kind == "meg":
-        from ._meg import _DESCR_MEG, meg_lead_field
 
         gain, names = meg_lead_field(centres, nn, info, data_home)
-        return Bunch(**out, lead_field=gain, ch_names=names, DESCR=_DESCR + _DESCR_MEG)
+        return Bunch(**out, lead_field=gain, ch_names=names, DESCR=_DESCR + DESCR_MEG)
     if info is None:
         from ._eeg import read_eegbci_raw
 
@@ -208,7 +154,7 @@ def tvb_eeg_gain(ch_names=None):
     names : list of str
         The channel names of the rows (spelled as in ``ch_names``).
     """
-    root = _tvb_root()
+    root = tvb_root()
     proj = np.load(root / "projectionMatrix" / "projection_eeg_65_surface_16k.npy")
     mapping = np.loadtxt(root / "regionMapping" / "regionMapping_16k_76.txt").astype(int)
     tvb_names = [line.split()[0] for line in

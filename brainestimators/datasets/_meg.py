@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ._eeg import get_data_home
-from ._head import _tvb_root, _tvb_to_head, _zip_txt
+from ._tvb import tvb_root, tvb_to_head, zip_txt
 
 __all__ = ["tvb_meg_sensors", "sphere_meg_lead_field", "meg_lead_field", "tvb_meg_gain"]
 
@@ -76,13 +76,13 @@ def tvb_meg_sensors(data_home=None, step=8):
     if cache.is_file():
         with np.load(cache) as z:
             return [str(n) for n in z["names"]], z["positions"], z["normals"]
-    root = _tvb_root()
+    root = tvb_root()
     surf = root / "surfaceData" / "cortex_16384.zip"
-    rot, t = _tvb_to_head()
+    rot, t = tvb_to_head()
     turn = rot / np.linalg.norm(rot[:, 0])
     origin = inner_skull_centre()
-    rr = (_zip_txt(surf, "vertices.txt") @ rot.T + t - origin)[::step]
-    q = (_zip_txt(surf, "vertex_normals.txt") @ turn.T)[::step]
+    rr = (zip_txt(surf, "vertices.txt") @ rot.T + t - origin)[::step]
+    q = (zip_txt(surf, "vertex_normals.txt") @ turn.T)[::step]
     proj, names = _tvb_meg_rows()
     fits = [_fit_sensor(row[::step], rr, q) for row in proj]
     pos = np.array([f[0] for f in fits]) + origin
@@ -93,7 +93,7 @@ def tvb_meg_sensors(data_home=None, step=8):
 
 
 def _tvb_meg_rows():
-    root = _tvb_root()
+    root = tvb_root()
     proj = np.load(root / "projectionMatrix" / "projection_meg_276_surface_16k.npy")
     names = [line.split()[0] for line in
              (root / "sensors" / "meg_brainstorm_276.txt").read_text().splitlines() if line]
@@ -181,13 +181,13 @@ def tvb_meg_gain():
         ``'A1'`` ... ``'A248'`` in the file's order.
     """
     proj, names = _tvb_meg_rows()
-    mapping = np.loadtxt(_tvb_root() / "regionMapping" / "regionMapping_16k_76.txt").astype(int)
+    mapping = np.loadtxt(tvb_root() / "regionMapping" / "regionMapping_16k_76.txt").astype(int)
     onehot = np.zeros((proj.shape[1], 76))
     onehot[np.arange(proj.shape[1]), mapping] = 1.0
     return proj @ onehot, names
 
 
-_DESCR_MEG = """
+DESCR_MEG = """
 
 MEG (kind='meg'): tvb-data 3.0.0's 276-channel MEG projection
 (projectionMatrix/projection_meg_276_surface_16k.npy, Brainstorm, GPL-3)
