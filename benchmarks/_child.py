@@ -28,3 +28,12 @@ def in_child(script, args, labels, timeout=3600):
     res = json.loads(out.stdout.strip().splitlines()[-1])
     res.update(labels)
     return res
+
+
+def report(rows, path=None):
+    """Print ``rows`` as one JSON line and, with ``path``, save them there."""
+    print(json.dumps(rows))
+    if path:
+        with open(path, "w") as f:
+            json.dump(rows, f, indent=1)
+    return rows

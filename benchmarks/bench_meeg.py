@@ -28,7 +28,7 @@ import argparse
 import json
 import time
 
-from _child import in_child, peak_rss_gb
+from _child import in_child, peak_rss_gb, report
 
 DT, SAMPLE = 0.1, 5.0  # ms
 HZ = 2 * 3.141592653589793 / 1000.0
@@ -143,11 +143,7 @@ def main(argv=None):
         print(f"{r['kind']:<11}{r['seconds']:>6g}{r['steps']:>9}{r['candidates']:>6}"
               f"{r['peak_rss_gb']:>13.2f}{r['cold_s']:>8.1f}{r['warm_s']:>8.1f}"
               f"{r['us_per_candidate_step']:>14.3f}")
-    print(json.dumps(rows))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-    return rows
+    return report(rows, args.json)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import argparse
 import json
 import time
 
-from _child import in_child, peak_rss_gb
+from _child import in_child, peak_rss_gb, report
 
 DT, TR = 0.1, 720.0
 
@@ -116,11 +116,7 @@ def main(argv=None):
             continue
         print(f"{r['kind']:<12}{r['trs']:>6}{r['steps']:>10}{r['candidates']:>6}"
               f"{r['peak_rss_gb']:>13.2f}{r['wall_s']:>9.1f}{r['us_per_candidate_step']:>14.2f}")
-    print(json.dumps(rows))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-    return rows
+    return report(rows, args.json)
 
 
 if __name__ == "__main__":
