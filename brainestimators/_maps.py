@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._frequencies import peak_frequencies
 from ._metrics import functional_connectivity
 
 __all__ = ["MAPS", "VALUES", "BuiltinMap", "BuiltinValue", "resolve_maps", "resolve_values",
@@ -319,8 +320,6 @@ def peak_angular_frequency(X, sample_dt):
     :func:`brainestimators.datasets.peak_frequencies` in the unit of the Hopf
     and Stuart-Landau ``w`` (brainmass time is in ms).
     """
-    from .datasets import peak_frequencies
-
     return 2 * np.pi * peak_frequencies(X, sample_dt) / 1000.0
 
 

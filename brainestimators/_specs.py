@@ -236,15 +236,17 @@ def _spec_from_class(cls):
     return ModelSpec(cls.__name__, states[0], upd[0], _ONE, noise, {}, cls.__name__)
 
 
-def _reserved():
-    from ._params import RESERVED  # the shared estimator parameters (imports the registries)
-
-    return RESERVED
+#: Names the network and observation layers give their own traced values (the
+#: coupling ``k``, the noise level, the connectome, the lead field). A model
+#: parameter of such a name is exposed with a ``_node`` suffix (CoombesByrne's
+#: ``k``); the estimators' other shared parameter names are checked against the
+#: models' when the classes are generated (``_codegen``).
+RESERVED = frozenset({"k", "noise_sigma", "connectivity", "lead_field", "sensor_noise"})
 
 
 def brainmass_name(name):
     """The brainmass argument behind an estimator parameter name."""
-    if name.endswith("_node") and name[:-5] in _reserved():
+    if name.endswith("_node") and name[:-5] in RESERVED:
         return name[:-5]
     return name
 
@@ -258,7 +260,7 @@ def _parameters_of(cls):
         if name.endswith("_init"):
             continue
         d = p.default
-        key = name + "_node" if name in _reserved() else name
+        key = name + "_node" if name in RESERVED else name
         if isinstance(d, u.Quantity):
             out[key] = (float(np.asarray(d.mantissa)), d.unit)
         elif isinstance(d, (int, float)) and not isinstance(d, bool):

@@ -4,7 +4,8 @@ from ._eeg import fetch_eegbci_sample, get_data_home, load_eeg
 from ._head import load_head_model, tvb_eeg_gain
 from ._meg import tvb_meg_gain, tvb_meg_sensors
 from ._real import load_gw, load_hcp
-from ._synthetic import make_hopf_cohort, make_recordings, peak_frequencies
+from .._frequencies import peak_frequencies
+from ._synthetic import make_hopf_cohort, make_recordings
 
 __all__ = ["fetch_eegbci_sample", "get_data_home", "load_eeg", "load_head_model", "load_gw",
            "load_hcp", "make_hopf_cohort", "make_recordings", "peak_frequencies",
