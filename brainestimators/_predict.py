@@ -16,7 +16,7 @@ __all__ = ["CHUNK", "predict", "sample"]
 CHUNK = 8
 
 
-def _chunks(rows, fn):
+def in_chunks(rows, fn):
     n = rows.shape[0]
     out = []
     for start in range(0, n, CHUNK):
@@ -33,10 +33,10 @@ def predict(plan, theta, drive, key):
     ev = plan.evaluator
     if plan.config.mode == "target":
         return np.asarray(ev.predict(theta, plan.fixed, None, key), dtype=np.float64)
-    return _chunks(drive, lambda d: ev.predict(theta, plan.fixed, d, key))
+    return in_chunks(drive, lambda d: ev.predict(theta, plan.fixed, d, key))
 
 
 def sample(plan, theta, drive, keys):
     """One prediction per noise key (``keys`` of shape ``(n,)``)."""
     ev = plan.evaluator
-    return _chunks(keys, lambda k: ev.sample(theta, plan.fixed, drive, k))
+    return in_chunks(keys, lambda k: ev.sample(theta, plan.fixed, drive, k))

@@ -42,7 +42,7 @@ from sklearn.utils import Bunch
 from ._cache import LRU
 from ._derived import fitted_maps
 from ._fit import run_fit
-from ._predict import _chunks
+from ._predict import in_chunks
 from ._predict import sample as _sample_rows
 
 __all__ = ["UNCERTAINTY", "CONDITION_LIMIT", "FLAT_WIDTH", "FLAT_SNR", "estimate",
@@ -158,7 +158,7 @@ class _At:
 
     def grads(self, keys, target, drive):
         """``(K, n_rows, 1 + P)``: every row's loss and its gradient under every noise key."""
-        return _chunks(keys, lambda k: self.row_grads(self.u0, self.theta, self.scale,
+        return in_chunks(keys, lambda k: self.row_grads(self.u0, self.theta, self.scale,
                                                       self.fixed, drive, target, k))
 
 
@@ -481,7 +481,7 @@ def _rise(plan, thetas, theta_hat, target, drive, seed, n_keys):
     def rows_losses(tg, dv, keys):  # (K, C, n_rows)
         pairs = np.stack(np.meshgrid(np.arange(len(keys)), np.arange(len(cand)),
                                      indexing="ij"), -1).reshape(-1, 2)
-        out = _chunks(jnp.asarray(pairs), lambda p: prog(cand[p[:, 1]], fixed, dv, tg,
+        out = in_chunks(jnp.asarray(pairs), lambda p: prog(cand[p[:, 1]], fixed, dv, tg,
                                                          keys[p[:, 0]]))
         return out.reshape(len(keys), len(cand), -1)
 
