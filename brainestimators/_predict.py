@@ -11,7 +11,7 @@ any ``n_samples`` reuses one compilation.
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["CHUNK", "predict", "sample"]
+__all__ = ["CHUNK", "predict", "sample", "in_chunks"]
 
 CHUNK = 8
 
