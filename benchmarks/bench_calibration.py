@@ -84,20 +84,21 @@ def calibrate(n_cohorts):
 
 def bootstrap_cost(repeats=5):
     """Seconds of one fit and of the B = 32 bootstrap refit (both compiled), medians."""
-    from brainestimators._uncertainty import bootstrap
+    import dataclasses
+
+    from brainestimators._bootstrap import bootstrap
+    from brainestimators._border import model_of, setup
 
     X = cohort(0)
     est = estimator(random_state=0)
-    model = est._model()
-    plan, drive, target, _ = est._plan(model, X, None, reset=True)
+    plan, drive, target, _ = setup(est, model_of(est), X, None, reset=True)
     fit_s, boot_s = [], []
-    kwargs = dict(max_iter=est.max_iter, tol=est.tol, n_iter_no_change=est.n_iter_no_change)
     for r in range(repeats + 1):  # the first round compiles
         t = time.perf_counter()
         fitted = clone(est).fit(X)
         t1 = time.perf_counter()
         theta = plan.layout.flatten(fitted.best_params_)
-        bootstrap(plan, theta, target, drive, fitted.noise_seed_, 32, kwargs)
+        bootstrap(dataclasses.replace(plan, seed=fitted.noise_seed_), theta, target, drive, 32)
         t2 = time.perf_counter()
         if r:
             fit_s.append(t1 - t)

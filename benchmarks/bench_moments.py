@@ -61,6 +61,7 @@ from brainestimators import HopfRegressor
 from brainestimators._main_ec import (ec_settings, fit_ec, fit_global, simulate_at_ec,
                                       simulated_scores, transient)
 from brainestimators._heldout import corr_upper, fc_of
+from brainestimators._border import model_of
 from brainestimators._plan import make_plan
 from brainestimators._recipes import integration_step
 from brainestimators.datasets import load_gw, load_hcp
@@ -88,7 +89,7 @@ def speed(data):
         est = HopfRegressor(**{**settings, "w": 2 * np.pi * 0.05e-3, "fc_from": fc_from,
                                "bounds": {"k": (0, 8e-3),
                                                                      "a": (-1e-4, -1e-7)}})
-        plan = make_plan(est._model(), "target", X.shape[1], X.shape[2])
+        plan = make_plan(model_of(est), "target", X.shape[1], X.shape[2])
         theta = jnp.asarray([settings["k"], -2e-5], jnp.float32)
         target = jnp.asarray(X, jnp.float32)
         key = jax.random.key(0)

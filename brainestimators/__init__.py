@@ -26,9 +26,10 @@ from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_s
 from ._maps import MAPS, surrogate_maps
 from ._moments import check_stable, hopf_system, linear_system, lyapunov, stationary_moments
 from ._simulation import KeyedWhiteNoise
-from ._uncertainty import profile_loss
-from ._sweeps import (MapNullTest, ParetoFront, component_losses, fit_folds, map_null_test,
-                      pareto_front)
+from ._profiles import profile_loss
+from ._map_null import MapNullTest, map_null_test
+from ._pareto import ParetoFront, component_losses, pareto_front
+from ._sweeps import fit_folds
 
 __version__ = "0.2.0"
 

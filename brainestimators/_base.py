@@ -16,25 +16,21 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._border import fitted_setup, model_of, recordings, setup, store_fit
+from ._derived import draw_unfitted, per_subset
 from ._fit import RowFits, best_row, restarts, run_fit, warn_rows
-from ._derived import draw_unfitted, fitted_maps, per_subset, with_values
 from ._layout import expand
-from ._maps import derived_names, resolve_maps, resolve_values, uses_data
+from ._maps import derived_names, resolve_values
 from ._moments import checked_moments
 from ._params import common_constraints
-from ._plan import Model, connectivity, make_plan, model_regions, start_point
+from ._plan import make_plan
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
-from ._specs import get_spec
-from ._uncertainty import estimate, intervals, profile_intervals
-from ._validation import as_magnitude, check_driven, check_recordings
+from ._profiles import profile_intervals
+from ._uncertainty import estimate, intervals
 
 __all__ = ["BaseNeuralMassRegressor"]
-
-_UNCERTAINTY_ATTRIBUTES = ("param_cov_", "param_std_", "identifiability_", "bootstrap_params_",
-                           "_layout", "_batched_by")
-
 
 class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
     """Fit a brainmass neural mass model to recordings or to driven responses.
@@ -50,17 +46,6 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
 
     for_recordings = classmethod(_for_recordings)
 
-    # -- the model as values -----------------------------------------------
-    def _model_key(self):
-        return self._family
-
-    def _model_params(self):
-        return {n: getattr(self, n) for n in self._model_param_names}
-
-    def _model(self):
-        key = self._model_key()
-        return Model(key, get_spec(key), self._model_params(), self.get_params(deep=False))
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True
@@ -68,74 +53,6 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         tags.target_tags.required = False
         tags.regressor_tags.poor_score = True
         return tags
-
-    # -- data checks -------------------------------------------------------
-    def _recordings(self, model, X, reset):
-        """Validated recordings ``(n, n_time, n_regions)`` and the input's ndim."""
-        X = as_magnitude(X, model.monitor_unit, f"X (monitored variable {model.monitor!r})")
-        check_recordings(X)
-        if reset:
-            X = validate_data(self, X, reset=True, allow_nd=True, dtype=np.float64)
-        else:  # any length: only the regions must match the fit
-            X = check_array(X, allow_nd=True, dtype=np.float64)
-        check_recordings(X)
-        ndim = X.ndim
-        return (X[:, :, None] if ndim == 2 else X), ndim
-
-    def _driven(self, model, X, y, reset):
-        """Validated ``(drive, target)`` of ``fit(X, y)``."""
-        X = as_magnitude(X, model.spec.input_unit, "X (drive)")
-        y = as_magnitude(y, model.monitor_unit, f"y (monitored variable {model.monitor!r})")
-        X, y = validate_data(
-            self, X, y, reset=reset,
-            validate_separately=(
-                dict(allow_nd=True, dtype=np.float64),
-                dict(ensure_2d=False, allow_nd=True, dtype=np.float64),
-            ),
-        )
-        return check_driven(X, y, warn=reset)
-
-    def _plan(self, model, X, y, *, reset, fitting=True, maps=None, from_data=None):
-        """``(plan, drive, target, ndim)`` for fit (``reset``) or prediction.
-
-        ``maps``: the map-based parameters' maps (default: computed from the
-        recordings X for a fit, from the fit for a prediction). Model
-        parameters named after values computed from recordings
-        (``w='peak_frequency'``) come from X for a fit and from
-        ``derived_params_`` for a prediction. ``from_data`` (default:
-        ``reset``) computes both from X without resetting the estimator's
-        fitted state: a profile of an unfitted estimator is a section of the
-        loss its fit on X would minimise.
-        """
-        from_data = reset if from_data is None else from_data
-        if y is None:
-            target, ndim = self._recordings(model, X, reset)
-            if from_data:
-                model = with_values(model, target)
-                if maps is None:
-                    maps = resolve_maps(model.params["per_region"], connectivity(model.params),
-                                        target, model_regions(model, target.shape[2]))
-            else:
-                model = with_values(model, None, getattr(self, "derived_params_", None))
-            plan = make_plan(model, "target", target.shape[1], target.shape[2],
-                             target_shape=target.shape[1:], fitting=fitting, maps=maps)
-            return plan, None, target, ndim
-        if from_data and (uses_data(model.params["per_region"]) or derived_names(model.values)):
-            raise ValueError(
-                "maps and parameter values computed from recordings (fc_gradient, "
-                "peak_frequency, ...) need fit(X) with recordings as the target; with "
-                "fit(X, y) give them as arrays.")
-        model = with_values(model, None, getattr(self, "derived_params_", None))
-        drive, target = self._driven(model, X, y, reset)
-        mode = "trajectory" if target.ndim == 3 else "readout"
-        n_time = target.shape[1] if mode == "trajectory" else (
-            drive.shape[1] if drive.ndim == 3 else 0)
-        n_outputs = 1 if target.ndim == 1 else target.shape[-1]
-        plan = make_plan(model, mode, n_time, drive.shape[-1],
-                         drive_kind="const" if drive.ndim == 2 else "series",
-                         n_outputs=n_outputs, target_shape=target.shape[1:] if mode ==
-                         "trajectory" else target.shape, fitting=fitting, maps=maps)
-        return plan, drive, target, target.ndim
 
     # -- fitting -----------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -158,8 +75,10 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        model = self._model()
-        plan, drive, target, ndim = self._plan(model, X, y, reset=True)
+        model = model_of(self)
+        previous = getattr(self, "best_params_", None) if self.warm_start else None
+        plan, drive, target, ndim = setup(self, model, X, y, reset=True, previous=previous,
+                                          label=f"{type(self).__name__} [{self.backend}]")
         if self.uncertainty is not None and "connectivity" in plan.layout.names:
             raise ValueError(
                 f"uncertainty={self.uncertainty!r} cannot be had for fitted connectome weights "
@@ -171,70 +90,19 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 "uncertainty needs a loss per row (sample); a readout target y of shape "
                 f"{target.shape} is compared as a whole. Fit trajectories or recordings.")
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        previous = getattr(self, "best_params_", None) if self.warm_start else None
-        x0 = start_point(model, plan, previous)
-        starts, seeds = restarts(x0, plan.layout, self.n_restarts, seed)
+        starts, seeds = restarts(np.asarray(plan.x0), plan.layout, self.n_restarts, plan.seed)
         R = len(starts)
-        fit_kwargs = dict(max_iter=self.max_iter, tol=self.tol,
-                          n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-                          label=f"{type(self).__name__} [{self.backend}]")
         res = run_fit(plan, np.broadcast_to(target[None], (R,) + target.shape),
                       None if drive is None else np.broadcast_to(drive[None], (R,) + drive.shape),
-                      seed, starts, seeds=seeds, callback=self.callback, **fit_kwargs)
+                      starts, seeds=seeds)
         i = best_row(res, plan.objective.name)
-        self._store_fit(plan, res, i, ndim, seed)
+        store_fit(self, plan, res, i, ndim)
         self.restart_losses_ = np.asarray(res.loss, float)
         self.restart_spread_ = plan.layout.unflatten(np.std(res.theta[res.found], axis=0))
         if self.uncertainty is not None:
-            fit_kwargs["label"] = f"bootstrap [{self.backend}]"
-            self.__dict__.update(estimate(plan, res.theta[i], target, drive, seed,
-                                          self.uncertainty, self.n_replicates, fit_kwargs))
+            self.__dict__.update(estimate(plan, res.theta[i], target, drive, self.uncertainty,
+                                          self.n_replicates))
             self._layout = plan.layout
-        return self
-
-    def _store_fit(self, plan, res, r, ndim, seed, row_fixed=None, batched_by=None):
-        """Set the fitted attributes from row ``r`` of a :class:`~._fit.FitResult`.
-
-        ``row_fixed``: that row's own traced values (its maps, its computed
-        parameter values), where they differ from ``plan.fixed``. Clears the
-        uncertainty of an earlier fit. The restart attributes describe the
-        one start of row ``r`` (:meth:`fit` replaces them with its restarts').
-        ``batched_by``: the function that fitted this row among others
-        (``'fit_folds'``, ...), which fits each row once, without restarts or
-        uncertainty.
-        """
-        fixed = {**plan.fixed, **(row_fixed or {})}
-        self.best_params_ = plan.layout.unflatten(res.theta[r])
-        self.best_loss_ = float(res.loss[r])
-        self.history_ = [float(v) for v in res.history[r]]
-        self.n_iter_ = int(res.n_iter[r])
-        self.converged_ = bool(res.converged[r])
-        self.constraint_violation_ = float(res.violation[r])
-        self.stop_reason_ = res.reason[r]
-        self.fit_mode_ = plan.config.mode
-        self.n_regions_ = int(plan.config.sim.n_regions)
-        self.n_channels_ = int(plan.config.sim.n_obs)  # columns of a recording
-        self.n_outputs_ = int(plan.config.n_outputs)
-        self.target_ndim_ = int(ndim)
-        self.noise_seed_ = seed
-        self.maps_ = {name: np.asarray(fixed["maps:" + name], dtype=float)
-                      for name in _map_names(plan)}
-        self.map_names_ = {name: [e.name.split(":", 1)[1] for e in plan.layout.entries
-                                  if e.target == name and e.map_index is not None]
-                           for name in self.maps_}
-        self.derived_params_ = {name: np.asarray(fixed[name], dtype=float)
-                                for name in derived_names(self._model_params())}
-        self.restart_losses_ = np.asarray(res.loss[r:r + 1], float)
-        self.restart_spread_ = plan.layout.unflatten(np.zeros(plan.layout.size))
-        for name in _UNCERTAINTY_ATTRIBUTES:  # none from an earlier fit
-            self.__dict__.pop(name, None)
-        if batched_by is not None:
-            self._batched_by = batched_by
-        self.__dict__.pop("effective_connectivity_", None)
-        if "connectivity" in plan.layout.names:
-            p = expand(plan.config.fitted, jnp.asarray(res.theta[r], jnp.float32), fixed)
-            self.effective_connectivity_ = np.asarray(p["connectivity"], dtype=float)
         return self
 
     def conf_int(self, alpha=0.05, method="normal", X=None, y=None):
@@ -243,7 +111,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ``method='normal'``: intervals ``best +- z(1 - alpha/2) * std`` from
         ``param_cov_`` (sandwich or bootstrap, see ``uncertainty``), clipped
         to the box. ``method='profile'``: profile intervals from refits with
-        each parameter fixed (:func:`~._uncertainty.profile_intervals`; any
+        each parameter fixed (:func:`~._profiles.profile_intervals`; any
         ``uncertainty``, the fit's data ``X`` (and ``y``) needed), for a
         kinked loss or a parameter at a bound, where the normal intervals
         do not hold. A warning names every interval that reaches a bound.
@@ -300,14 +168,13 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         -------
         list of str
         """
-        self._validate_params()
-        model = self._model()
+        model = model_of(self)
         if n_regions is None:
-            conn = connectivity(model.params)
+            conn = model.conn
             n_regions = getattr(self, "n_regions_", None) or (1 if conn is None else conn.shape[0])
         model = dataclasses.replace(model, values=resolve_values(model.values, None, 1.0,
                                                                  n_regions))
-        return make_plan(model, "target", 1, n_regions).layout.flat_names
+        return make_plan(model, "target", 1, n_regions, seed=0).layout.flat_names
 
     def fit_rows(self, X):
         """Fit every recording of X on its own, all at once; the estimator is unchanged.
@@ -333,21 +200,14 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         RowFits
             Per-row parameters, losses, convergence and histories.
         """
-        self._validate_params()
-        model = self._model()
-        X, _ = self._recordings(model, X, reset=False)
+        model = model_of(self)
+        X, _ = recordings(self, model, X, reset=False)
         # values and maps computed from recordings: each row's from that row only
         rows = [slice(r, r + 1) for r in range(X.shape[0])]
         model, maps, row_fixed = per_subset(model, X, rows)
         plan = make_plan(model, "target", X.shape[1], X.shape[2], target_shape=X.shape[1:],
-                         maps=maps)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        x0 = start_point(model, plan)
-        res = run_fit(plan, X[:, None], None, seed, np.tile(x0, (X.shape[0], 1)),
-                      max_iter=self.max_iter, tol=self.tol,
-                      n_iter_no_change=self.n_iter_no_change, callback=self.callback,
-                      verbose=self.verbose, label=f"{type(self).__name__} rows [{self.backend}]",
-                      row_fixed=row_fixed)
+                         maps=maps, label=f"{type(self).__name__} rows [{self.backend}]")
+        res = run_fit(plan, X[:, None], None, row_fixed=row_fixed)
         bad = np.flatnonzero(~res.found)
         if bad.size:
             raise ValueError(
@@ -363,40 +223,6 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                        res.flat, res.reason)
 
     # -- prediction --------------------------------------------------------
-    def _fitted_plan(self, X, y=None):
-        """Plan, theta and data for predict / score / simulate."""
-        check_is_fitted(self)
-        model = self._model()
-        maps = fitted_maps(model, getattr(self, "maps_", None), getattr(self, "map_names_", None))
-        if self.fit_mode_ == "target":
-            plan, drive, target, _ = self._plan(model, X, None, reset=False, maps=maps)
-            n_cols = getattr(self, "n_channels_", self.n_regions_)
-            if target.shape[2] != n_cols:
-                what = "channels" if n_cols != self.n_regions_ else "regions"
-                raise ValueError(
-                    f"X has {target.shape[2]} {what}; the model was fitted with "
-                    f"{n_cols} {what}.")
-        else:
-            if y is None:
-                X = as_magnitude(X, model.spec.input_unit, "X (drive)")
-                X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
-                nd, n_out = self.target_ndim_, self.n_outputs_
-                shape = (X.shape[0],) + ((X.shape[1], n_out) if nd == 3 else (n_out,)
-                                         if nd == 2 else ())
-                y = np.zeros(shape)
-            plan, drive, target, _ = self._plan(model, X, y, reset=False, maps=maps)
-            if drive.ndim == 3 and drive.shape[-1] not in (1, self.n_regions_):
-                raise ValueError(
-                    f"X has {drive.shape[-1]} inputs; the model was fitted with "
-                    f"{self.n_regions_} regions.")
-        if set(plan.layout.names) != set(self.best_params_):
-            raise ValueError(
-                f"bounds or per_region changed since fit ({sorted(self.best_params_)} -> "
-                f"{list(plan.layout.names)}); refit.")
-        theta = jnp.asarray(plan.layout.flatten(self.best_params_), jnp.float32)
-        d = None if drive is None else jnp.asarray(drive, jnp.float32)
-        return plan, theta, d, target
-
     def predict(self, X):
         """Model counterpart of the target for each row.
 
@@ -411,7 +237,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ndarray of float64
             Same shape as the target (recordings, readouts or trajectories).
         """
-        plan, theta, drive, target = self._fitted_plan(X)
+        plan, theta, drive, target = fitted_setup(self, X)
         out = _predict_rows(plan, theta, drive, jax.random.key(self.noise_seed_))
         if self.fit_mode_ == "target":
             out = np.broadcast_to(out, target.shape).copy()
@@ -442,7 +268,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if self.fit_mode_ != "target" and y is None:
             raise ValueError("This model was fitted with a target y; score(X, y) needs y.")
-        plan, theta, drive, target = self._fitted_plan(X, y)
+        plan, theta, drive, target = fitted_setup(self, X, y)
         loss = float(plan.evaluator.objective_loss(
             theta, plan.fixed, drive, jnp.asarray(target, jnp.float32),
             jax.random.key(self.noise_seed_)))
@@ -476,15 +302,14 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         if hasattr(self, "best_params_"):
             if self.fit_mode_ != "target":
                 raise ValueError("moments are those of the undriven model: fit(X) models only.")
-            plan, theta, _, _ = self._fitted_plan(np.zeros((1, self.n_features_in_,
+            plan, theta, _, _ = fitted_setup(self, np.zeros((1, self.n_features_in_,
                                                             self.n_regions_)))
         else:
-            self._validate_params()
-            model = self._model()
+            model = model_of(self)
             if derived_names(model.values):
                 raise ValueError(f"parameters {derived_names(model.values)} are computed from "
                                  "recordings in fit: fit first, or give them as numbers.")
-            conn = connectivity(model.params)
+            conn = model.conn
             plan = make_plan(model, "target", 2, 1 if conn is None else conn.shape[0],
                              fitting=False)
             theta = jnp.zeros(0, jnp.float32)
@@ -525,8 +350,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                                 n_samples)
         fitted = hasattr(self, "best_params_")
         if not fitted:
-            self._validate_params()
-            return draw_unfitted(self._model(), keys, X, n_time)
+            return draw_unfitted(model_of(self), keys, X, n_time)
         if X is None:
             if self.fit_mode_ != "target":
                 raise ValueError("A driven model needs the drive X to simulate.")
@@ -534,7 +358,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                            getattr(self, "n_channels_", self.n_regions_)))
         elif n_time is not None and self.fit_mode_ == "target":
             X = np.zeros((1, n_time, np.asarray(X).shape[-1] if np.ndim(X) == 3 else 1))
-        plan, theta, drive, _ = self._fitted_plan(X)
+        plan, theta, drive, _ = fitted_setup(self, X)
         out = _sample_rows(plan, theta, drive, keys)
         if self.fit_mode_ != "target" and self.target_ndim_ == 1:
             out = out.reshape(out.shape[:2])

@@ -12,10 +12,10 @@ import dataclasses
 import jax.numpy as jnp
 import numpy as np
 
+from ._lead_field import lead_field, model_regions
 from ._maps import derived_names, map_labels, resolve_maps, resolve_values, uses_data
-from ._plan import connectivity, lead_field, make_plan, model_regions
+from ._plan import make_plan
 from ._predict import sample
-from ._validation import as_ms
 
 __all__ = ["with_values", "fitted_maps", "per_subset", "draw_unfitted"]
 
@@ -32,9 +32,8 @@ def with_values(model, X, fitted=None):
     if X is None and fitted is not None and set(names) <= set(fitted):
         return dataclasses.replace(model, values={**model.values, **{
             k: np.asarray(fitted[k], dtype=float) for k in names}})
-    p = model.params
-    sample_dt = as_ms(p["sample_dt"], "sample_dt") or as_ms(p["dt"], "dt")
-    conn = connectivity(p)
+    sample_dt = model.times["sample_dt"] or model.times["dt"]
+    conn = model.conn
     n = X.shape[2] if X is not None else (1 if conn is None else conn.shape[0])
     return dataclasses.replace(model, values=resolve_values(model.values, X, sample_dt, n))
 
@@ -85,7 +84,7 @@ def per_subset(model, X, subsets):
         ``{name: array (len(subsets), ...)}`` for the traced values that
         differ between subsets (none unless a value or map uses the data).
     """
-    per_region, conn = model.params["per_region"], connectivity(model.params)
+    per_region, conn = model.params["per_region"], model.conn
     from_data, derived = uses_data(per_region), derived_names(model.values)
     n_regions = model_regions(model, X.shape[2])
     maps = [resolve_maps(per_region, conn, X[s], n_regions)
@@ -107,7 +106,7 @@ def draw_unfitted(model, keys, X, n_time):
             f"parameters {derived_names(model.values)} are computed from the recordings "
             "in fit (e.g. w='peak_frequency'): fit the estimator first, or give them as "
             "numbers to simulate without fitting.")
-    conn = connectivity(model.params)
+    conn = model.conn
     if X is not None:
         X = np.asarray(X)
         n_time = n_time or X.shape[1]

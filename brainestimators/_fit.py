@@ -73,9 +73,13 @@ class RowFits:
             theta)
 
 
-def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=None,
-            callback=None, verbose=0, label="fit", keys=None, seeds=None, row_fixed=None):
-    """Minimise the plan's loss for every row of ``target`` at once.
+def run_fit(plan, target, drive, x0=None, *, row_fixed=None, seeds=None, keys=None,
+            label=None):
+    """Minimise the plan's loss for every row of ``target`` at once: the one way to run a fit.
+
+    The plan carries the rest: the seed (of the noise key and the backend's
+    sampling, alike for every row, so that a row's fit equals fitting that
+    row alone), the start point and the stopping settings.
 
     Parameters
     ----------
@@ -84,10 +88,8 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         One target per row (for a plain fit, R = 1 and the row holds every
         recording, whose losses are averaged).
     drive : array of shape (R, ...) or None
-    seed : int
-        Seeds the noise key and the backend's sampling, alike for every row,
-        so that a row's fit equals fitting that row alone.
-    x0 : array of shape (R, P)
+    x0 : array of shape (R, P) or None
+        Start of each row (default: the plan's start point for every row).
     keys : jax key array of shape (R,) or None
         One noise key per row instead of ``key(seed)`` for all (the refits of
         a parametric bootstrap, each replicating the fit's own noise draw).
@@ -99,8 +101,13 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         overriding ``plan.fixed[name]`` row by row (a profile's fixed value,
         one map per row for a null model, one weighting per row for a Pareto
         sweep).
+    label : str or None
+        The progress bar's label (default: the plan's).
     """
-    backend, settings = plan.backend, plan.settings
+    backend, settings, stop, seed = plan.backend, plan.settings, plan.stopping, plan.seed
+    max_iter = stop.max_iter
+    if x0 is None:
+        x0 = np.tile(np.asarray(plan.x0, float), (target.shape[0], 1))
     n_params = plan.layout.size
     # refuse or warn before anything is compiled: one evaluation simulates the
     # candidates of every row (driven fits: every sample)
@@ -127,12 +134,12 @@ def run_fit(plan, target, drive, seed, x0, *, max_iter, tol, n_iter_no_change=No
         plan.constraints, np.full(len(x0), int(seed)) if seeds is None else np.asarray(seeds),
         row_fixed)
     progress = None
-    if verbose:
+    if stop.verbose:
         from tqdm.auto import tqdm
 
-        progress = tqdm(total=max_iter, desc=label)
-    tracker = Tracker(problem, max_iter, tol, n_iter_no_change, callback, progress,
-                      backend.plateau_converges)
+        progress = tqdm(total=max_iter, desc=label or stop.label)
+    tracker = Tracker(problem, max_iter, stop.tol, stop.n_iter_no_change, stop.callback,
+                      progress, backend.plateau_converges)
     try:
         backend.run(problem, settings, tracker)
     except StopFitting:

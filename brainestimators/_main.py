@@ -138,7 +138,7 @@ def group_uncertainty(data, verbose=True, max_iter=GROUP_STEPS):
 
     Returns ``(estimator, profile, profile_intervals)``.
     """
-    from ._uncertainty import profile_intervals, profile_loss
+    from ._profiles import profile_intervals, profile_loss
 
     X = data.bold - data.bold.mean(axis=1, keepdims=True)
     est = make_estimator(data, X, "global", "grad", max_iter, 1, 0, verbose)

@@ -2,7 +2,6 @@
 
 from ._base import BaseNeuralMassRegressor
 from ._params import FITTED_ATTRIBUTES, GENERIC, MODEL_PARAMETER, common_constraints, parameters_doc
-from ._specs import get_spec, model_parameters
 
 __all__ = [
     'NeuralMassRegressor',
@@ -142,21 +141,6 @@ class NeuralMassRegressor(BaseNeuralMassRegressor):
         self.ec_alpha = ec_alpha
         self.distance = distance
         self.speed = speed
-
-    def _model_key(self):
-        get_spec(self.model)  # a clear error for unknown models
-        return self.model
-
-    def _model_params(self):
-        given = dict(self.model_params or {})
-        known = model_parameters(get_spec(self.model))
-        unknown = set(given) - set(known)
-        if unknown:
-            raise ValueError(
-                f"model_params names unknown parameters {sorted(unknown)} of "
-                f"{get_spec(self.model).name}; known: {sorted(known)}."
-            )
-        return given
 
 
 class HopfRegressor(BaseNeuralMassRegressor):

@@ -1,8 +1,11 @@
 """The fit plan: the static configuration of a fit, built once from parameters and data.
 
-Data flow: X -> validation -> :func:`make_plan` (frozen :class:`FitPlan`) ->
-evaluator -> backend loop -> fitted numpy attributes. The plan reads the
-estimator's parameters as values (a :class:`Model`), never the estimator.
+Data flow: X -> the estimator's border -> :func:`make_plan` (frozen
+:class:`FitPlan`) -> evaluator -> backend loop -> fitted numpy attributes.
+The plan reads the estimator's parameters as values (a :class:`~._model.Model`),
+never the estimator. It carries everything a fit needs besides the data:
+the start point, the seed and the stopping settings, so that
+:func:`~._fit.run_fit` ``(plan, target, drive)`` runs any fit.
 """
 
 from dataclasses import dataclass
@@ -10,71 +13,32 @@ from dataclasses import dataclass
 import brainunit as u
 import jax.numpy as jnp
 import numpy as np
+from sklearn.utils import check_random_state
 
 from ._backends import get_backend
 from ._evaluator import EvalConfig, get_evaluator
 from ._layout import Entry, Layout
-from ._lead_field import lead_field, model_regions
+from ._lead_field import lead_field
 from ._maps import resolve_maps
+from ._model import ec_mask
 from ._objectives import JointObjective, resolve_objective
-from ._observations import get_observation
-from ._simulation import SimConfig, init_argument
+from ._sim_config import sim_config
 from ._specs import model_parameters
-from ._validation import as_magnitude, as_ms, check_bounds, monitor_unit
+from ._validation import as_magnitude, check_bounds, monitor_unit
 
-__all__ = ["Model", "FitPlan", "make_plan", "start_point", "connectivity", "lead_field",
-           "model_regions", "ec_mask"]
+__all__ = ["Stopping", "FitPlan", "make_plan", "start_point"]
 
 
 @dataclass(frozen=True)
-class Model:
-    """An estimator's model as values.
+class Stopping:
+    """When a fit stops and what it reports: the estimator's settings as values."""
 
-    Parameters
-    ----------
-    key : str or class
-        Family name or brainmass class (``SimConfig.model``).
-    spec : ModelSpec
-        Its description.
-    values : dict
-        Given values of model parameters (``{name: value}``).
-    params : dict
-        The estimator's constructor parameters (``get_params(deep=False)``).
-    """
-
-    key: object
-    spec: object
-    values: dict
-    params: dict
-
-    @property
-    def sensors(self):
-        """Whether the recording is channels read through a lead field (EEG, MEG)."""
-        return get_observation(self.params["observation"]).sensors
-
-    @property
-    def monitor(self):
-        """The recorded state (or method): for sensors, the family's source signal."""
-        if self.params["monitor"]:
-            return self.params["monitor"]
-        return self.spec.sensor_source if self.sensors else self.spec.monitor
-
-    @property
-    def monitor_unit(self):
-        """Unit of a recording: the monitored variable's, or none for BOLD."""
-        if self.params["observation"] is not None:  # BOLD; sensors in relative units
-            return u.UNITLESS
-        return monitor_unit(self.key, self.monitor)
-
-    def units(self):
-        """Unit of every fittable parameter."""
-        units = {n: unit for n, (_, unit) in model_parameters(self.spec).items()}
-        units["noise_sigma"] = u.UNITLESS
-        if not self.spec.builtin_network:
-            units["k"] = u.UNITLESS
-            if self.params.get("connectivity") is not None:
-                units["connectivity"] = u.UNITLESS  # effective connectivity
-        return units
+    max_iter: int = 100
+    tol: float = None
+    n_iter_no_change: int = None
+    callback: object = None
+    verbose: int = 0
+    label: str = "fit"
 
 
 @dataclass(frozen=True)
@@ -83,7 +47,9 @@ class FitPlan:
 
     ``config`` keys the compiled evaluator; ``fixed`` holds the traced values
     (model parameters, connectivity, noise level, maps); ``layout`` maps the
-    flat parameter vector to names and boxes.
+    flat parameter vector to names and boxes; ``x0``, ``seed`` and
+    ``stopping`` are the start point, the seed of the noise and the backend's
+    sampling, and the stopping settings.
     """
 
     config: EvalConfig
@@ -92,6 +58,9 @@ class FitPlan:
     backend: object
     settings: object
     constraints: tuple = ()
+    x0: tuple = ()
+    seed: int = 0
+    stopping: Stopping = Stopping()
 
     @property
     def evaluator(self):
@@ -100,26 +69,6 @@ class FitPlan:
     @property
     def objective(self):
         return self.config.objective
-
-
-def connectivity(params):
-    """The connectivity as a float array, or None."""
-    if params["connectivity"] is None:
-        return None
-    conn = np.asarray(params["connectivity"], dtype=float)
-    if conn.ndim != 2 or conn.shape[0] != conn.shape[1]:
-        raise ValueError(f"connectivity must be a square (N, N) matrix, got shape {conn.shape}.")
-    if not np.all(np.isfinite(conn)):
-        raise ValueError("connectivity contains NaN or inf.")
-    return conn
-
-
-def _steps(value, dt, what):
-    ratio = value / dt
-    n = int(round(ratio))
-    if abs(ratio - n) > 1e-6 * max(1.0, abs(ratio)):
-        raise ValueError(f"{what}={value} ms is not a whole number of dt={dt} ms steps.")
-    return n
 
 
 def _per_region(per_region):
@@ -131,31 +80,6 @@ def _per_region(per_region):
     if isinstance(per_region, dict):
         return dict(per_region)
     return dict.fromkeys(per_region)
-
-
-def ec_mask(params, n_regions):
-    """``(rows, cols, index, w_sc)`` of fitted connectome weights (effective connectivity).
-
-    Weight ``index[m]`` sets ``C[rows[m], cols[m]]``; ``w_sc`` are the
-    connectome's values of the weights (their starting point and the
-    regulariser's target).
-    """
-    conn = connectivity(params)
-    mask = conn > 0 if params.get("ec_mask") is None else np.asarray(params["ec_mask"]) != 0
-    if mask.shape != (n_regions, n_regions):
-        raise ValueError(f"ec_mask has shape {mask.shape}; connectivity has {conn.shape}.")
-    mask = mask & ~np.eye(n_regions, dtype=bool)
-    if params.get("ec_symmetric", True):
-        i, j = np.nonzero(np.triu(mask | mask.T, 1))
-        rows, cols = np.concatenate([i, j]), np.concatenate([j, i])
-        index = np.tile(np.arange(i.size), 2)
-        w_sc = 0.5 * (conn[i, j] + conn[j, i])
-    else:
-        rows, cols = np.nonzero(mask)
-        index, w_sc = np.arange(rows.size), conn[rows, cols]
-    if index.size == 0:
-        raise ValueError("ec_mask (or connectivity > 0) selects no connection to fit.")
-    return rows, cols, index, w_sc
 
 
 def _layout(model, names, lo, hi, n_regions, resolved):
@@ -175,7 +99,7 @@ def _layout(model, names, lo, hi, n_regions, resolved):
     entries, los, his, maps = [], [], [], {}
     for name, a, b in zip(names, lo, hi):
         if name == "connectivity":
-            entries.append(Entry(name, int(ec_mask(model.params, n_regions)[3].size), name))
+            entries.append(Entry(name, int(ec_mask(model, n_regions)[3].size), name))
             los.append(a), his.append(b)
             continue
         if name in per_region and per_region[name] is None:
@@ -235,7 +159,7 @@ def _fixed(model, n_regions, names, maps, objective):
         raise ValueError(
             f"noise_sigma must be >= 0, one value or one per region, got {p['noise_sigma']!r}.")
     fixed["noise_sigma"] = jnp.asarray(sigma, jnp.float32)
-    conn = connectivity(p)
+    conn = model.conn
     if conn is not None:
         fixed["connectivity"] = jnp.asarray(conn, jnp.float32)
         if not spec.builtin_network:
@@ -248,95 +172,11 @@ def _fixed(model, n_regions, names, maps, objective):
         fixed["lead_field"] = jnp.asarray(lead_field(p, n_regions), jnp.float32)
         fixed["sensor_noise"] = jnp.asarray(float(p["sensor_noise"]), jnp.float32)
     if "connectivity" in names:
-        rows, cols, index, w_sc = ec_mask(p, n_regions)
+        rows, cols, index, w_sc = ec_mask(model, n_regions)
         fixed.update({"ec:rows": jnp.asarray(rows), "ec:cols": jnp.asarray(cols),
                       "ec:index": jnp.asarray(index), "ec:sc": jnp.asarray(w_sc, jnp.float32),
                       "ec:alpha": jnp.asarray(float(p.get("ec_alpha", 0.0)), jnp.float32)})
     return fixed
-
-
-def _delay_steps(params, conn, dt):
-    """Conduction delays ``distance / speed`` in whole steps (static), or None."""
-    if params.get("distance") is None:
-        return None
-    D = np.asarray(as_magnitude(params["distance"], u.mm, "distance"), dtype=float)
-    if D.shape != conn.shape:
-        raise ValueError(f"distance has shape {D.shape}; connectivity has {conn.shape}.")
-    if not np.all(np.isfinite(D)) or np.any(D < 0):
-        raise ValueError("distance must be finite and non-negative (mm).")
-    speed = params.get("speed")
-    v = float(as_magnitude(speed, u.mm / u.ms, "speed")) if speed is not None else np.nan
-    if not v > 0:
-        raise ValueError(
-            f"speed must be a positive number of mm/ms (= m/s) with distance, got {speed!r}.")
-    steps = np.rint(D / v / dt).astype(int)
-    np.fill_diagonal(steps, 0)
-    return tuple(steps.ravel().tolist()) if steps.any() else None
-
-
-def _sim_config(model, monitor, observation, mode, drive_kind, n_time, n_regions, noise_fitted):
-    p, spec = model.params, model.spec
-    conn = connectivity(p)
-    n_channels = None
-    if model.sensors:
-        L = lead_field(p, None if conn is None else conn.shape[0])
-        n_channels = L.shape[0]
-        if mode == "target":
-            if n_regions != n_channels:
-                raise ValueError(
-                    f"X has {n_regions} channels but lead_field has {n_channels} rows. X is a "
-                    "stack of epochs (n_epochs, n_time, n_channels); a single (n_time, "
-                    "n_channels) recording is X[None].")
-            n_regions = L.shape[1]
-    if conn is not None:
-        if drive_kind != "none" and n_regions not in (1, conn.shape[0]):
-            raise ValueError(
-                f"X has {n_regions} inputs but connectivity has {conn.shape[0]} regions; "
-                "give one input per region or a single shared input."
-            )
-        if mode == "target" and n_regions != conn.shape[0]:
-            raise ValueError(
-                f"X has {n_regions} regions but connectivity has {conn.shape[0]}. X is a "
-                "stack (n_samples, n_time, n_regions); a single (n_time, n_regions) "
-                "recording is X[None]."
-            )
-        n_regions = conn.shape[0]
-        if not spec.couplings and not spec.builtin_network:
-            raise ValueError(f"{spec.name} has no coupling variable; connectivity is not supported.")
-    dt = as_ms(p["dt"], "dt")
-    sample_dt = as_ms(p["sample_dt"], "sample_dt")
-    ratio = 1.0 if sample_dt is None else sample_dt / dt
-    if not ratio >= 1 - 1e-9:
-        raise ValueError(f"sample_dt must be >= dt, got sample_dt={sample_dt} ms, dt={dt} ms.")
-    sample_every, sample_ratio = int(round(ratio)), None
-    if abs(ratio - sample_every) > 1e-6 * ratio:
-        # e.g. a 720 ms TR on a 100 ms grid: the step nearest each sampling time
-        sample_every, sample_ratio = 1, ratio
-    transient = _steps(as_ms(p["transient"], "transient"), dt, "transient")
-    if mode == "readout" and drive_kind == "const":
-        n_run = _steps(as_ms(p["duration"], "duration"), dt, "duration")
-        if n_run < 1:
-            raise ValueError(f"duration must be at least one dt, got {p['duration']}.")
-    elif sample_ratio is not None:
-        n_run = int(round((n_time - 1) * sample_ratio)) + 1
-    else:
-        n_run = n_time * sample_every
-    given = p["initial_state"] or {}
-    for state in given:
-        init_argument(spec.cls, state)
-    return SimConfig(
-        model=model.key, n_regions=int(n_regions), n_steps=transient + n_run,
-        dt=dt, transient_steps=transient, sample_every=sample_every,
-        sample_ratio=sample_ratio, n_time=n_time if sample_ratio is not None else None,
-        monitor=monitor, drive=drive_kind,
-        coupling=p.get("coupling") if conn is not None and not spec.builtin_network else None,
-        noise=bool((np.any(np.asarray(p["noise_sigma"]) > 0) or noise_fitted) and spec.noise),
-        initial=tuple(sorted(given)),
-        delays=_delay_steps(p, conn, dt) if conn is not None else None,
-        observation=observation,
-        n_channels=n_channels,
-        sensor_noise=bool(n_channels and float(p.get("sensor_noise") or 0) > 0),
-    )
 
 
 def _constraints(given, backend, settings, names):
@@ -358,8 +198,9 @@ def _constraints(given, backend, settings, names):
     return tuple(out)
 
 
-def _check_statistic(p, spec, objective, mode, sim, names):
+def _check_statistic(model, objective, mode, sim, names):
     """``fc_from='moments'`` needs fit(X), an FC objective, noise and no delays."""
+    p, spec = model.params, model.spec
     if p.get("fc_from", "simulation") != "moments":
         return
     if mode != "target":
@@ -370,7 +211,7 @@ def _check_statistic(p, spec, objective, mode, sim, names):
             f"fc_from='moments' gives the model's FC, and objective {objective.name!r} needs "
             "simulated recordings; use an FC objective ('fc_corr', 'fc_rmse', 'fc_lag_corr' "
             "or a dict of them), or fc_from='simulation' with n_draws > 1 for an expected FCD.")
-    if get_observation(p["observation"]).sensors:
+    if model.sensors:
         raise ValueError(f"fc_from='moments' gives the sources' FC, not what the "
                          f"{p['observation']!r} sensors see; use fc_from='simulation' "
                          "(n_draws > 1 for an expected statistic).")
@@ -383,7 +224,8 @@ def _check_statistic(p, spec, objective, mode, sim, names):
 
 
 def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=None,
-              target_shape=None, fitting=True, maps=None):
+              target_shape=None, fitting=True, maps=None, previous=None, label=None,
+              seed=None):
     """Build the :class:`FitPlan` of a fit (``fitting=True``) or of a prediction.
 
     Parameters
@@ -410,6 +252,13 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
         the training data (:func:`~._maps.resolve_maps`); ``None`` resolves
         them without data (maps computed from recordings are zeros: enough
         for names and shapes).
+    previous : dict or None
+        A fit's ``best_params_`` to start from (warm start, profiles).
+    label : str or None
+        What the progress bar calls the fit.
+    seed : int or None
+        The fit's seed; None draws it from ``random_state`` (once per plan,
+        as a fit draws it once).
     """
     p, spec = model.params, model.spec
     objective = resolve_objective(p["objective"])
@@ -422,8 +271,7 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
                                      backend.name)
     else:
         names, lo, hi = (), np.zeros(0), np.zeros(0)
-    sim = _sim_config(model, model.monitor, p["observation"], mode, drive_kind, n_time,
-                      n_regions, "noise_sigma" in names)
+    sim = sim_config(model, mode, drive_kind, n_time, n_regions, "noise_sigma" in names)
     if mode == "target":
         if n_regions != sim.n_obs:
             raise ValueError(f"X has {n_regions} regions, the model {sim.n_obs}.")
@@ -434,25 +282,31 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
             "Give one output per region, or a single output (the region mean)."
         )
     if maps is None:
-        maps = resolve_maps(p["per_region"], connectivity(p), None, sim.n_regions)
+        maps = resolve_maps(p["per_region"], model.conn, None, sim.n_regions)
     layout, maps = _layout(model, names, lo, hi, sim.n_regions, maps)
     # a joint objective's weights are traced (in ``fixed``): every weighting shares one key
     key_objective = objective.canonical if isinstance(objective, JointObjective) else objective
-    _check_statistic(p, spec, objective, mode, sim, names)
+    _check_statistic(model, objective, mode, sim, names)
     config = EvalConfig(sim, mode, key_objective, layout.static, int(n_outputs),
                         p["readout"] if mode == "readout" else "mean",
                         p.get("fc_from", "simulation"), int(p.get("n_draws", 1)))
     if target_shape is not None:
         pred_shape = (sim.n_out, sim.n_obs) if mode == "target" else target_shape
         objective.validate(pred_shape, target_shape)
-    return FitPlan(config, layout, _fixed(model, sim.n_regions, names, maps, objective), backend,
-                   settings,
-                   _constraints(p["constraints"], backend, settings, names))
+    fixed = _fixed(model, sim.n_regions, names, maps, objective)
+    if seed is None:
+        seed = int(check_random_state(p["random_state"]).randint(np.iinfo(np.int32).max)) \
+            if fitting else 0
+    stopping = Stopping(p["max_iter"], p["tol"], p["n_iter_no_change"], p["callback"],
+                        p["verbose"], label or f"{model.spec.name} [{backend.name}]")
+    x0 = start_point(model, layout, fixed, previous) if fitting else np.zeros(0)
+    return FitPlan(config, layout, fixed, backend, settings,
+                   _constraints(p["constraints"], backend, settings, names),
+                   tuple(float(v) for v in x0), seed, stopping)
 
 
-def start_point(model, plan, previous=None):
+def start_point(model, layout, fixed, previous=None):
     """Starting point: warm start (``previous``), ``init``, the fixed value, or the box centre."""
-    layout, fixed = plan.layout, plan.fixed
     init = dict(model.params["init"] or {})
     unknown = set(init) - set(layout.names)
     if unknown:

@@ -1,4 +1,4 @@
-"""How well a fit determines its parameters: covariance, intervals, identifiability, profiles.
+"""How well a fit determines its parameters: covariance, intervals, identifiability.
 
 The estimator calls :func:`estimate` after a fit with ``uncertainty`` set.
 Everything runs on the fit's own compiled evaluator:
@@ -39,15 +39,13 @@ import numpy as np
 from scipy.stats import norm
 from sklearn.utils import Bunch
 
+from ._bootstrap import bootstrap
 from ._cache import LRU
-from ._derived import fitted_maps
-from ._fit import run_fit
-from ._predict import in_chunks
 from ._predict import sample as _sample_rows
 
 __all__ = ["UNCERTAINTY", "CONDITION_LIMIT", "FLAT_WIDTH", "FLAT_SNR", "estimate",
-           "gradient_variance", "bootstrap", "identifiability", "intervals", "profile_loss",
-           "profile_intervals", "criterion"]
+           "gradient_variance", "identifiability", "intervals", "criterion", "stand_in_rows",
+           "sample_cov"]
 
 #: Methods of the ``uncertainty`` constructor argument.
 UNCERTAINTY = ("sandwich", "bootstrap")
@@ -118,7 +116,7 @@ def criterion(plan):
     return "loss"
 
 
-def _cov(x):
+def sample_cov(x):
     """Covariance of the rows of ``x`` ``(m, P)`` (ddof 1; zeros for one row)."""
     x = np.asarray(x, float)
     if x.shape[0] < 2:
@@ -126,7 +124,7 @@ def _cov(x):
     return np.atleast_2d(np.cov(x, rowvar=False))
 
 
-def _stand_in_rows(plan, theta, drive, key, m):
+def stand_in_rows(plan, theta, drive, key, m):
     """``m`` recordings simulated at ``theta`` in place of rows of data (and their drives)."""
     keys = jax.random.split(key, m)
     if plan.config.mode == "target":
@@ -178,42 +176,15 @@ def gradient_variance(at, n_keys):
     G = at.grads(keys, at.target, at.drive)
     n = at.target.shape[0]
     if n >= 2:
-        V = _cov(G.mean(axis=0)) / n
+        V = sample_cov(G.mean(axis=0)) / n
     elif noisy:  # one recording: the model's own row-to-row spread at the optimum
-        sims, d = _stand_in_rows(plan, at.theta, at.drive, jax.random.fold_in(at.key, 2),
+        sims, d = stand_in_rows(plan, at.theta, at.drive, jax.random.fold_in(at.key, 2),
                                  n_keys)
-        V = _cov(at.grads(keys, jnp.asarray(sims, jnp.float32), d).mean(axis=0))
+        V = sample_cov(at.grads(keys, jnp.asarray(sims, jnp.float32), d).mean(axis=0))
     else:
         V = np.full((P + 1, P + 1), np.nan)
-    V = V + _cov(G.mean(axis=1))
+    V = V + sample_cov(G.mean(axis=1))
     return V[1:, 1:], float(np.sqrt(V[0, 0]))
-
-
-def bootstrap(plan, theta, target, drive, seed, n_cohorts, fit_kwargs):
-    """Refits of ``n_cohorts`` cohorts simulated at ``theta``, as one batched fit.
-
-    Returns
-    -------
-    ndarray of shape (n_found, P)
-        The refitted parameters (replicates where every candidate diverged
-        are left out).
-    """
-    th = jnp.asarray(theta, jnp.float32)
-    n = target.shape[0]
-    key = jax.random.key(seed)
-    data_keys = jax.random.split(jax.random.fold_in(key, 3), n_cohorts * n)
-    if plan.config.mode == "target":
-        cohorts = _sample_rows(plan, th, None, data_keys).reshape(
-            (n_cohorts, n) + target.shape[1:])
-        drives = None
-    else:  # every row of every cohort with its own noise, under its own drive
-        d = jnp.asarray(drive, jnp.float32)
-        cohorts = np.stack([_sample_rows(plan, th, d[i:i + 1], data_keys[i::n])[:, 0]
-                            for i in range(n)], axis=1)
-        drives = np.broadcast_to(np.asarray(drive)[None], (n_cohorts,) + drive.shape)
-    res = run_fit(plan, cohorts, drives, seed, np.tile(theta, (n_cohorts, 1)),
-                  keys=jax.random.split(jax.random.fold_in(key, 4), n_cohorts), **fit_kwargs)
-    return np.asarray(res.theta, float)[res.found]
 
 
 def _direction(v, names):
@@ -279,11 +250,13 @@ def identifiability(H, cov, names, loss_se):
     }
 
 
-def estimate(plan, theta, target, drive, seed, method, n_replicates, fit_kwargs):
+def estimate(plan, theta, target, drive, method, n_replicates):
     """Fitted attributes of ``uncertainty=method``: covariance, std, identifiability.
 
-    ``target`` ``(n_rows, ...)`` and ``drive`` are the fit's, ``theta`` its optimum.
+    ``target`` ``(n_rows, ...)`` and ``drive`` are the fit's, ``theta`` its
+    optimum; the fit's seed is the plan's.
     """
+    seed = plan.seed
     layout = plan.layout
     names = layout.flat_names
     theta = np.asarray(theta, float)
@@ -319,8 +292,8 @@ def estimate(plan, theta, target, drive, seed, method, n_replicates, fit_kwargs)
                           RuntimeWarning)
             reps = np.full((0, len(theta)), np.nan)
         else:
-            reps = bootstrap(plan, theta, target, drive, seed, n_replicates, fit_kwargs)
-        cov = _cov(reps) if len(reps) >= 2 else np.full((len(theta),) * 2, np.nan)
+            reps = bootstrap(plan, theta, target, drive, n_replicates)
+        cov = sample_cov(reps) if len(reps) >= 2 else np.full((len(theta),) * 2, np.nan)
         cov_u = cov / np.outer(s, s)
         out["bootstrap_params_"] = reps
     std = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -354,278 +327,3 @@ def intervals(layout, best_params, param_std, alpha):
     return {name: (low[name], high[name]) for name in low}
 
 
-def profile_loss(estimator, X, name, values, y=None):
-    """Profile of the loss: fix ``name`` at each value and refit the other parameters.
-
-    All values are refitted at once, as one batched per-row fit (the rows
-    are the profile values) with the estimator's backend and settings. The
-    profiled parameter leaves the fitted layout and enters each row as a
-    per-row fixed value; a degenerate box (``low == high``) instead would
-    divide by zero in the derivative-free backends' box normalisation.
-    A fitted estimator starts every row at its ``best_params_`` and uses its
-    fit's noise key, so the profile is a section of the loss it minimised.
-    With nothing else fitted, the profile is the loss at each value.
-
-    Parameters
-    ----------
-    estimator : BaseNeuralMassRegressor
-        Fitted or not; its ``bounds`` name the parameters. It is not modified.
-    X : array-like
-        The fit's data (recordings for ``fit(X)``, else the drive).
-    name : str
-        A fitted parameter with one value (not per region, not a map
-        coefficient).
-    values : array-like of shape (n_values,)
-        Values at which to fix it.
-    y : array-like, optional
-        Target of a driven fit.
-
-    Returns
-    -------
-    profile : :class:`~sklearn.utils.Bunch`
-        ``name``, ``grid`` (the values), ``loss`` (best loss at each value), ``params``
-        (the other parameters at each value, one dict each), ``converged``
-        and ``best`` (the value of least loss).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from brainestimators import HopfRegressor, profile_loss
-    >>> from brainestimators.datasets import make_recordings
-    >>> truth = HopfRegressor(a=0.8, w=0.3, initial_state={'x': 0.5})
-    >>> X = make_recordings(truth, n_samples=1, n_time=100)
-    >>> est = HopfRegressor(w=0.3, initial_state={'x': 0.5}, bounds={'a': (0.1, 2.0),
-    ...                     'w': (0.1, 0.5)}, max_iter=30)
-    >>> prof = profile_loss(est, X, 'a', [0.4, 0.8, 1.6])
-    >>> float(prof.best)
-    0.8
-    """
-    from sklearn.utils import check_random_state
-
-    from ._plan import Model, start_point
-
-    estimator._validate_params()
-    model = estimator._model()
-    values = np.asarray(values, dtype=float).ravel()
-    if values.size < 1 or not np.all(np.isfinite(values)):
-        raise ValueError(f"values must be a non-empty array of finite numbers, got {values!r}.")
-    fitted = getattr(estimator, "best_params_", None)
-    # The section of the loss the fit minimised: a fitted estimator's own maps and values
-    # computed from recordings, else those of X (as fit(X) would compute them).
-    maps = None if fitted is None else fitted_maps(model, getattr(estimator, "maps_", None))
-    from_data = fitted is None
-    full, drive, target, _ = estimator._plan(model, X, y, reset=False, maps=maps,
-                                             from_data=from_data)
-    entry = {e.name: e for e in full.layout.entries}.get(name)
-    per_region = model.params["per_region"] or ()
-    if entry is None or entry.size != 1 or entry.map_index is not None or (
-            name in (per_region if not isinstance(per_region, str) else (per_region,))):
-        scalars = [e.name for e in full.layout.entries if e.size == 1 and e.map_index is None]
-        raise ValueError(f"profile_loss profiles a fitted parameter with one value; {name!r} "
-                         f"is not one. Such parameters here: {scalars}.")
-    seed = getattr(estimator, "noise_seed_", None) if fitted is not None else None
-    if seed is None:
-        seed = int(check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max))
-    bounds = {k: v for k, v in (model.params["bounds"] or model.spec.bounds).items() if k != name}
-    if not bounds:  # nothing else to refit: the profile is the loss itself
-        ev = full.evaluator
-        loss = np.asarray(ev.rows_loss(
-            jnp.asarray(values[None, :, None], jnp.float32), full.fixed,
-            None if drive is None else jnp.asarray(drive[None], jnp.float32),
-            jnp.asarray(target[None], jnp.float32), jax.random.key(seed)), float)[0]
-        loss = np.where(np.isfinite(loss), loss, np.inf)
-        return Bunch(name=name, grid=values, loss=loss, params=[{} for _ in values],
-                     converged=np.ones(values.size, bool), best=values[int(np.argmin(loss))])
-    params = {**model.params, "bounds": bounds,
-              "init": {k: v for k, v in (model.params["init"] or {}).items() if k != name}}
-    if name == "noise_sigma":  # switch the noise on
-        params["noise_sigma"] = float(np.max(np.abs(values)))
-    reduced = Model(model.key, model.spec, model.values, params)
-    plan, drive, target, _ = estimator._plan(reduced, X, y, reset=False, maps=maps,
-                                             from_data=from_data)
-    x0 = start_point(reduced, plan, fitted)
-    R = values.size
-    res = run_fit(plan, np.broadcast_to(target[None], (R,) + target.shape),
-                  None if drive is None else np.broadcast_to(drive[None], (R,) + drive.shape),
-                  seed, np.tile(x0, (R, 1)), max_iter=estimator.max_iter, tol=estimator.tol,
-                  n_iter_no_change=estimator.n_iter_no_change,
-                  label=f"profile of {name}", verbose=estimator.verbose,
-                  row_fixed={entry.target: values})
-    loss = np.where(res.found, res.loss, np.inf)
-    return Bunch(name=name, grid=values, loss=loss,
-                 params=[plan.layout.unflatten(t) for t in res.theta],
-                 converged=np.asarray(res.converged), best=values[int(np.argmin(loss))])
-
-
-def _row_loss_program(ev):
-    """Compiled per-row losses of candidates, one noise key each: ``(C, n_rows)``."""
-    return _PROGRAMS.get((ev.cfg, "row losses"), lambda: jax.jit(jax.vmap(
-        ev.row_losses_fn, in_axes=(0, None, None, None, 0))))
-
-
-def _rise(plan, thetas, theta_hat, target, drive, seed, n_keys):
-    """Mean rise of the loss from ``theta_hat`` to each of ``thetas`` and its standard error.
-
-    The rise under the fit's noise key (the profile's own section); its
-    standard error from the same two sources as :func:`gradient_variance`:
-    the rows' spread of their paired differences, and the model's noise
-    over ``n_keys`` replicate keys (with one row, recordings simulated at
-    ``theta_hat`` stand in for the rows' spread).
-    """
-    ev, fixed = plan.evaluator, plan.fixed
-    prog = _row_loss_program(ev)
-    cand = jnp.asarray(np.vstack([theta_hat[None], thetas]), jnp.float32)
-    d = None if drive is None else jnp.asarray(drive, jnp.float32)
-    key = jax.random.key(seed)
-
-    def rows_losses(tg, dv, keys):  # (K, C, n_rows)
-        pairs = np.stack(np.meshgrid(np.arange(len(keys)), np.arange(len(cand)),
-                                     indexing="ij"), -1).reshape(-1, 2)
-        out = in_chunks(jnp.asarray(pairs), lambda p: prog(cand[p[:, 1]], fixed, dv, tg,
-                                                         keys[p[:, 0]]))
-        return out.reshape(len(keys), len(cand), -1)
-
-    t = jnp.asarray(target, jnp.float32)
-    own = rows_losses(t, d, key[None])[0]
-    rise = own[1:].mean(axis=1) - own[0].mean()
-    noisy = plan.config.sim.noise
-    keys = jax.random.split(jax.random.fold_in(key, 1), n_keys if noisy else 1)
-    n = t.shape[0]
-    if n < 2 and noisy:
-        sims, d = _stand_in_rows(plan, jnp.asarray(theta_hat, jnp.float32), d,
-                                 jax.random.fold_in(key, 2), n_keys)
-        t, n = jnp.asarray(sims, jnp.float32), n_keys
-    D = rows_losses(t, d, keys)
-    D = D[:, 1:] - D[:, :1]  # (K, G, n): paired differences
-    var = D.mean(axis=0).var(axis=1, ddof=1) / n if n >= 2 else np.zeros(D.shape[1])
-    if len(keys) >= 2:
-        var = var + D.mean(axis=2).var(axis=0, ddof=1)
-    return rise, np.sqrt(var)
-
-
-def _crossing(grid, excess, center):
-    """Where ``excess`` (<= 0 inside) first turns positive, going out from ``center``
-    on each side: ``(low, high)``, each with whether the grid ran out (None) or the
-    bracketing pair."""
-    out = []
-    for side in (-1, 1):
-        idx = [i for i in np.argsort(grid * side) if (grid[i] - center) * side > 0]
-        last, bracket = center, None
-        for i in idx:
-            if excess[i] > 0:
-                bracket = (last, grid[i])
-                break
-            last = grid[i]
-        out.append((last, bracket))
-    return out
-
-
-def profile_intervals(estimator, X, y=None, alpha=0.05, names=None, n_points=6, n_keys=None):
-    """Profile intervals: the values the data cannot tell from the fitted one.
-
-    Each parameter is fixed at values around its estimate and the others are
-    refitted (:func:`profile_loss`, one batched fit per pass). A value ``v``
-    is inside the ``1 - alpha`` interval while the rise of the loss from the
-    fit to ``v``, ``D(v)``, stays within ``z(1 - alpha/2) / 2`` of its own
-    standard error (the rows' paired differences and the model's noise, as
-    in the sandwich). Where the loss is quadratic this is the sandwich's
-    interval (``D = h d**2 / 2`` and ``se(D) = s |d|``, with ``s / h`` the
-    sandwich's standard error); unlike it, it needs no Hessian, so it serves
-    a kinked loss (``fcd_ks``, one region's ``std_rmse``) and a parameter at
-    a bound of its box, and it follows an asymmetric profile. Values are
-    first spaced geometrically out to the box, then ``n_points`` more fill
-    each bracketing pair; the ends are interpolated linearly there.
-
-    Parameters
-    ----------
-    estimator : BaseNeuralMassRegressor
-        Fitted. Not modified.
-    X, y : array-like
-        The fit's data.
-    alpha : float, default=0.05
-        ``1 - alpha`` is the coverage.
-    names : list of str or None, default=None
-        Parameters with one value (default: all of them).
-    n_points : int, default=6
-        Values added inside each bracket in the second pass.
-    n_keys : int or None, default=None
-        Replicate noise keys for the standard error of the rise (default:
-        the estimator's ``n_replicates``).
-
-    Returns
-    -------
-    dict
-        ``{name: (low, high)}``. A warning names the intervals that reach a
-        bound of the box (the data do not bound them inside it).
-    """
-    if not (isinstance(alpha, numbers.Real) and 0 < alpha < 1):
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}.")
-    best = getattr(estimator, "best_params_", None)
-    if best is None:
-        raise ValueError("profile intervals need a fitted estimator: call fit first.")
-    model = estimator._model()
-    maps = fitted_maps(model, getattr(estimator, "maps_", None))
-    plan, drive, target, _ = estimator._plan(model, X, y, reset=False, maps=maps)
-    if plan.config.mode == "readout":
-        raise ValueError("profile intervals compare the rows' losses; a readout target is "
-                         "compared as a whole. Use uncertainty='bootstrap'.")
-    layout = plan.layout
-    scalars = [e.name for e in layout.entries if e.size == 1 and e.map_index is None]
-    per_region = model.params["per_region"] or ()
-    per_region = (per_region,) if isinstance(per_region, str) else tuple(per_region)
-    scalars = [n for n in scalars if n not in per_region]
-    names = scalars if names is None else list(names)
-    theta_hat = layout.flatten(best)
-    flat = {n: i for i, n in enumerate(layout.flat_names)}
-    z = norm.ppf(1 - alpha / 2)
-    seed = estimator.noise_seed_
-    out, at_bound = {}, []
-    for name in names:
-        if name not in scalars:
-            raise ValueError(f"profile intervals need a fitted parameter with one value; "
-                             f"{name!r} is not one. Such parameters here: {scalars}.")
-        j = flat[name]
-        lo, hi, c = layout.lo_flat[j], layout.hi_flat[j], theta_hat[j]
-        width = hi - lo
-        steps = width * np.array([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0])
-        grid = np.unique(np.clip(np.concatenate([c - steps, c + steps]), lo, hi))
-        grid = grid[grid != c]
-
-        def excess_at(values):
-            prof = profile_loss(estimator, X, name, values, y)
-            thetas = np.array([layout.flatten({**p, name: v})
-                               for p, v in zip(prof.params, values)])
-            rise, se = _rise(plan, thetas, theta_hat, target, drive, seed,
-                             n_keys or estimator.n_replicates)
-            return np.where(np.isfinite(rise), rise - 0.5 * z * se, np.inf)
-
-        excess = excess_at(grid)
-        ends = _crossing(grid, excess, c)
-        fill = [np.linspace(a, b, n_points + 2)[1:-1] for _, br in ends if br is not None
-                for a, b in [br]]
-        if fill:  # second pass: fill the brackets
-            more = np.concatenate(fill)
-            grid, excess = np.concatenate([grid, more]), np.concatenate([excess,
-                                                                         excess_at(more)])
-            order = np.argsort(grid)
-            grid, excess = grid[order], excess[order]
-            ends = _crossing(grid, excess, c)
-        bounds = []
-        for (last, br), edge in zip(ends, (lo, hi)):
-            if br is None:
-                bounds.append(last)
-                if np.isclose(last, edge):
-                    at_bound.append(name)
-                continue
-            a, b = br
-            ea = 0.0 if a == c else float(excess[np.flatnonzero(grid == a)[0]])
-            eb = float(excess[np.flatnonzero(grid == b)[0]])
-            bounds.append(a + (b - a) * (-ea) / (eb - ea) if np.isfinite(eb) and eb > ea
-                          else a)
-        out[name] = (float(bounds[0]), float(bounds[1]))
-    if at_bound:
-        warnings.warn(
-            f"The {1 - alpha:.0%} profile intervals of {sorted(set(at_bound))} reach the "
-            "bounds of their box: the data do not bound them inside it. Widen the bounds "
-            "to see where the data do.", UserWarning, stacklevel=2)
-    return out

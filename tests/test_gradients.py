@@ -17,7 +17,7 @@ import pytest
 from brainestimators import _evaluator
 from brainestimators._evaluator import Evaluator, unbox
 from brainestimators._objectives import OBJECTIVES
-from brainestimators._plan import start_point
+from brainestimators._border import model_of, setup
 from brainestimators.datasets import make_hopf_cohort
 
 from _data import whole_brain_hopf
@@ -30,9 +30,9 @@ _COHORT = make_hopf_cohort(n_subjects=2, n_regions=3, n_time=60, random_state=0)
 def _problem(objective):
     est = whole_brain_hopf(_COHORT, objective=objective, noise_sigma=2e-3,
                            bounds={"k": (0.0, 8e-3), "a": (-2e-4, 5e-5)})
-    plan, _, target, _ = est._plan(est._model(), _COHORT.bold, None, reset=True)
+    plan, _, target, _ = setup(est, model_of(est), _COHORT.bold, None, reset=True)
     lo, hi = (jnp.asarray(v, jnp.float32) for v in (plan.layout.lo_flat, plan.layout.hi_flat))
-    z0 = unbox(jnp.asarray(start_point(est._model(), plan), jnp.float32), lo, hi)
+    z0 = unbox(jnp.asarray(plan.x0, jnp.float32), lo, hi)
     return plan, lo, hi, z0, jnp.asarray(target, jnp.float32)
 
 

@@ -8,7 +8,7 @@ from sklearn.model_selection import cross_validate
 
 import brainestimators as be
 from brainestimators._objectives import OBJECTIVES
-from brainestimators._sweeps import _dominated
+from brainestimators._pareto import _dominated
 from brainestimators.datasets import make_hopf_cohort
 
 from _data import whole_brain_hopf

@@ -6,6 +6,8 @@ from sklearn.base import clone
 from sklearn.model_selection import LeaveOneOut
 
 import brainestimators as be
+from brainestimators._border import model_of
+from brainestimators._plan import make_plan
 from brainestimators import _maps
 from brainestimators._layout import expand
 from brainestimators.datasets import make_hopf_cohort, peak_frequencies
@@ -24,7 +26,7 @@ def test_map_layout_names_boxes_and_expansion(cohort):
     est = whole_brain_hopf(d, per_region={"a": m}, bounds={"k": (0.0, 8e-3), "a": (-1e-4, 5e-5),
                                                "a:map1": (-1e-6, 2e-6)})
     assert est.param_names() == ["k", "a", "a:map0", "a:map1"]
-    plan = be._plan.make_plan(est._model(), "target", 120, 6)
+    plan = make_plan(model_of(est), "target", 120, 6)
     width = 1.5e-4  # the base's box, over max |map0| = 1
     assert np.allclose(plan.layout.lo, (0.0, -1e-4, -width, -1e-6))
     assert np.allclose(plan.layout.hi, (8e-3, 5e-5, width, 2e-6))

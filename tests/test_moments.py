@@ -16,6 +16,7 @@ from brainestimators._moments import (
     model_moments,
     stationary_moments,
 )
+from brainestimators._border import fitted_setup, model_of
 from brainestimators._plan import make_plan
 
 
@@ -110,7 +111,7 @@ def test_analytic_fc_is_the_mean_of_simulations():
     measured). The continuous closed form differs from it by the O(dt) of the
     integration (0.007 at dt = 0.1)."""
     est = _small_hopf()
-    plan = make_plan(est._model(), "target", 3000, 4, fitting=False)
+    plan = make_plan(model_of(est), "target", 3000, 4, fitting=False)
     exact = np.asarray(discrete_moments(plan.config.sim, plan.fixed)["fc"])
     closed = np.asarray(model_moments(plan.config.sim, plan.fixed)["fc"])
     runs = est.simulate(64, X=np.zeros((1, 3000, 4)), random_state=0)
@@ -174,7 +175,7 @@ def test_n_draws_compares_the_mean_fc_of_the_draws():
 
     d = _cohort()
     est = whole_brain_hopf(d, n_draws=4, max_iter=1).fit(d.bold[:2])
-    plan, theta, _, _ = est._fitted_plan(d.bold[2:])
+    plan, theta, _, _ = fitted_setup(est, d.bold[2:])
     keys = jax.random.split(jax.random.key(est.noise_seed_), 4)
     draws = jax.vmap(lambda k: plan.evaluator.predict(theta, plan.fixed, None, k))(keys)
     mean_fc = np.asarray(functional_connectivity(draws)).mean(axis=0)
