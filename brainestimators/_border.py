@@ -80,7 +80,7 @@ def _driven(est, model, X, y, reset):
 
 
 def setup(est, model, X, y, *, reset, fitting=True, maps=None, from_data=None, previous=None,
-          label=None, seed=None):
+          label=None, seed=None, start=True):
     """``(plan, drive, target, ndim)`` for a fit (``reset``) or a prediction.
 
     ``maps``: the map-based parameters' maps (default: computed from the
@@ -91,10 +91,11 @@ def setup(est, model, X, y, *, reset, fitting=True, maps=None, from_data=None, p
     resetting the estimator's fitted state: a profile of an unfitted
     estimator is a section of the loss its fit on X would minimise.
     ``previous``: parameters to start from (warm start, profiles);
-    ``seed``: the fit's seed (default: drawn from ``random_state``).
+    ``seed``: the fit's seed (default: drawn from ``random_state``);
+    ``start``: whether the plan needs a start point (not for predictions).
     """
     from_data = reset if from_data is None else from_data
-    kw = dict(fitting=fitting, previous=previous, label=label, seed=seed)
+    kw = dict(fitting=fitting, previous=previous, label=label, seed=seed, start=start)
     if y is None:
         target, ndim = recordings(est, model, X, reset)
         if from_data:
@@ -130,7 +131,7 @@ def fitted_setup(est, X, y=None):
     maps = fitted_maps(model, getattr(est, "maps_", None), getattr(est, "map_names_", None))
     if est.fit_mode_ == "target":
         plan, drive, target, _ = setup(est, model, X, None, reset=False, maps=maps,
-                                       seed=est.noise_seed_)
+                                       seed=est.noise_seed_, start=False)
         n_cols = getattr(est, "n_channels_", est.n_regions_)
         if target.shape[2] != n_cols:
             what = "channels" if n_cols != est.n_regions_ else "regions"
@@ -145,7 +146,7 @@ def fitted_setup(est, X, y=None):
                                      if nd == 2 else ())
             y = np.zeros(shape)
         plan, drive, target, _ = setup(est, model, X, y, reset=False, maps=maps,
-                                       seed=est.noise_seed_)
+                                       seed=est.noise_seed_, start=False)
         if drive.ndim == 3 and drive.shape[-1] not in (1, est.n_regions_):
             raise ValueError(
                 f"X has {drive.shape[-1]} inputs; the model was fitted with "

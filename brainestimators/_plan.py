@@ -225,7 +225,7 @@ def _check_statistic(model, objective, mode, sim, names):
 
 def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=None,
               target_shape=None, fitting=True, maps=None, previous=None, label=None,
-              seed=None):
+              seed=None, start=True):
     """Build the :class:`FitPlan` of a fit (``fitting=True``) or of a prediction.
 
     Parameters
@@ -259,6 +259,9 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     seed : int or None
         The fit's seed; None draws it from ``random_state`` (once per plan,
         as a fit draws it once).
+    start : bool
+        Whether to compute the start point (a prediction needs none, and
+        does not check ``init`` again).
     """
     p, spec = model.params, model.spec
     objective = resolve_objective(p["objective"])
@@ -299,7 +302,7 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
             if fitting else 0
     stopping = Stopping(p["max_iter"], p["tol"], p["n_iter_no_change"], p["callback"],
                         p["verbose"], label or f"{model.spec.name} [{backend.name}]")
-    x0 = start_point(model, layout, fixed, previous) if fitting else np.zeros(0)
+    x0 = start_point(model, layout, fixed, previous) if fitting and start else np.zeros(0)
     return FitPlan(config, layout, fixed, backend, settings,
                    _constraints(p["constraints"], backend, settings, names),
                    tuple(float(v) for v in x0), seed, stopping)

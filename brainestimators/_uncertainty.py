@@ -37,10 +37,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy.stats import norm
-from sklearn.utils import Bunch
 
 from ._bootstrap import bootstrap
 from ._cache import LRU
+from ._predict import in_chunks
 from ._predict import sample as _sample_rows
 
 __all__ = ["UNCERTAINTY", "CONDITION_LIMIT", "FLAT_WIDTH", "FLAT_SNR", "estimate",
