@@ -305,7 +305,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
             plan, theta, _, _ = fitted_setup(self, np.zeros((1, self.n_features_in_,
                                                             self.n_regions_)))
         else:
-            model = model_of(self)
+            model = model_of(self, fitting=False)
             if derived_names(model.values):
                 raise ValueError(f"parameters {derived_names(model.values)} are computed from "
                                  "recordings in fit: fit first, or give them as numbers.")
@@ -350,7 +350,7 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
                                 n_samples)
         fitted = hasattr(self, "best_params_")
         if not fitted:
-            return draw_unfitted(model_of(self), keys, X, n_time)
+            return draw_unfitted(model_of(self, fitting=False), keys, X, n_time)
         if X is None:
             if self.fit_mode_ != "target":
                 raise ValueError("A driven model needs the drive X to simulate.")

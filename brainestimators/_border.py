@@ -19,7 +19,6 @@ from ._layout import expand
 from ._maps import derived_names, uses_data
 from ._model import make_model
 from ._plan import make_plan
-from ._specs import get_spec, model_parameters
 from ._validation import as_magnitude, check_driven, check_recordings
 
 __all__ = ["model_of", "recordings", "setup", "fitted_setup", "store_fit",
@@ -30,26 +29,20 @@ UNCERTAINTY_ATTRIBUTES = ("param_cov_", "param_std_", "identifiability_", "boots
                           "_layout", "_batched_by")
 
 
-def model_of(est):
+def model_of(est, fitting=True):
     """The estimator's parameters, validated, as a :class:`~._model.Model`.
 
     A per-family class declares its family (``_family``) and which
     constructor arguments are model parameters (``_model_param_names``); the
     generic regressor takes them as ``model`` and ``model_params``.
+    ``fitting=False``: ``bounds`` are ignored (a draw at constructor values).
     """
     est._validate_params()  # scikit-learn's parameter constraints
     params = est.get_params(deep=False)
     if est._family is None:
-        spec = get_spec(params["model"])
-        values = dict(params["model_params"] or {})
-        unknown = set(values) - set(model_parameters(spec))
-        if unknown:
-            raise ValueError(
-                f"model_params names unknown parameters {sorted(unknown)} of {spec.name}; "
-                f"known: {sorted(model_parameters(spec))}.")
-        return make_model(params["model"], spec, values, params)
-    return make_model(est._family, get_spec(est._family),
-                      {n: params[n] for n in est._model_param_names}, params)
+        return make_model(params["model"], dict(params["model_params"] or {}), params, fitting)
+    return make_model(est._family, {n: params[n] for n in est._model_param_names}, params,
+                      fitting)
 
 
 def recordings(est, model, X, reset):

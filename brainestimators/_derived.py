@@ -87,9 +87,12 @@ def per_subset(model, X, subsets):
     per_region, conn = model.params["per_region"], model.conn
     from_data, derived = uses_data(per_region), derived_names(model.values)
     n_regions = model_regions(model, X.shape[2])
-    maps = [resolve_maps(per_region, conn, X[s], n_regions)
-            for s in (subsets if from_data else subsets[:1])]
-    values = [with_values(model, X[s]).values for s in (subsets if derived else subsets[:1])]
+    maps, values = [], []
+    for s in subsets if from_data else subsets[:1]:
+        maps.append(resolve_maps(per_region, conn, X[s], n_regions))
+    for s in subsets if derived else subsets[:1]:
+        values.append(resolve_values(model.values, X[s], model.times["sample_dt"] or
+                                     model.times["dt"], X.shape[2]) if derived else model.values)
     row_fixed = {}
     if from_data:
         row_fixed.update({"maps:" + name: np.stack([m[name][0] for m in maps])

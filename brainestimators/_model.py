@@ -5,14 +5,17 @@ checked and turned into plain values (the connectome as an array, times in
 ms); everything below it reads the :class:`Model`, never the estimator.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 import brainunit as u
 import numpy as np
 
+from ._backends import get_backend
+from ._network import init_argument
 from ._observations import get_observation
-from ._specs import model_parameters
-from ._validation import as_ms, monitor_unit
+from ._specs import get_spec, model_parameters
+from ._validation import as_magnitude, as_ms, check_bounds, monitor_unit
 
 __all__ = ["Model", "make_model", "connectivity", "ec_mask"]
 
@@ -28,7 +31,9 @@ class Model:
     spec : ModelSpec
         Its description.
     values : dict
-        Given values of model parameters (``{name: value}``).
+        Given values of model parameters (``{name: value}``), as magnitudes
+        in the parameter's unit (or the name of a value computed from
+        recordings, ``'peak_frequency'``).
     params : dict
         The estimator's constructor parameters (``get_params(deep=False)``).
     conn : ndarray or None
@@ -38,6 +43,19 @@ class Model:
         not given).
     sensors : bool
         Whether the recording is channels read through a lead field (EEG, MEG).
+    parameters : dict
+        ``{name: (brainmass default, unit)}`` of the family's parameters.
+    initial : dict
+        ``initial_state`` as magnitudes in each state's unit.
+    backend, settings : Backend, Settings
+        The backend and its resolved settings.
+    bounds : tuple
+        ``(names, lo, hi)`` of the fitted parameters (magnitudes; empty
+        when the model is not fitted).
+    init : dict
+        ``init`` as magnitudes in each parameter's unit.
+    distance, speed : ndarray or None, float or None
+        Fibre lengths in mm and the conduction speed in mm/ms.
     """
 
     key: object
@@ -47,6 +65,14 @@ class Model:
     conn: object = None
     times: dict = None
     sensors: bool = False
+    parameters: dict = None
+    initial: dict = None
+    backend: object = None
+    settings: object = None
+    bounds: tuple = ((), np.zeros(0), np.zeros(0))
+    init: dict = None
+    distance: object = None
+    speed: float = None
 
     @property
     def monitor(self):
@@ -64,7 +90,7 @@ class Model:
 
     def units(self):
         """Unit of every fittable parameter."""
-        units = {n: unit for n, (_, unit) in model_parameters(self.spec).items()}
+        units = {n: unit for n, (_, unit) in self.parameters.items()}
         units["noise_sigma"] = u.UNITLESS
         if not self.spec.builtin_network:
             units["k"] = u.UNITLESS
@@ -73,22 +99,59 @@ class Model:
         return units
 
 
-def make_model(key, spec, values, params):
+def make_model(key, values, params, fitting=True):
     """The :class:`Model` of an estimator's parameters, checked once.
 
     Parameters
     ----------
     key : str or class
-    spec : ModelSpec
+        Family name or brainmass class.
     values : dict
-        Model-parameter values.
+        Model-parameter values (numbers, arrays, Quantities or names of
+        values computed from recordings).
     params : dict
         The estimator's ``get_params(deep=False)``.
+    fitting : bool, default=True
+        Whether ``bounds`` name what is fitted (a draw at constructor values
+        ignores them).
     """
-    times = {name: as_ms(params.get(name), name)
-             for name in ("dt", "sample_dt", "transient", "duration")}
-    return Model(key, spec, dict(values), dict(params), connectivity(params), times,
-                 get_observation(params["observation"]).sensors)
+    spec = get_spec(key)
+    parameters = model_parameters(spec)
+    unknown = set(values) - set(parameters)
+    if unknown:
+        raise ValueError(f"model_params names unknown parameters {sorted(unknown)} of "
+                         f"{spec.name}; known: {sorted(parameters)}.")
+    times = {}
+    for name in ("dt", "sample_dt", "transient", "duration"):
+        times[name] = as_ms(params.get(name), name)
+    magnitudes = {}
+    for name, v in values.items():
+        magnitudes[name] = v if isinstance(v, str) else as_magnitude(
+            v, parameters[name][1], f"parameter {name!r}")
+    initial = {}
+    for state, v in (params["initial_state"] or {}).items():
+        init_argument(spec.cls, state)  # a clear error for a state without an initializer
+        initial[state] = as_magnitude(v, monitor_unit(key, state), f"initial_state[{state!r}]")
+    conn = connectivity(params)
+    distance = None if params.get("distance") is None else np.asarray(
+        as_magnitude(params["distance"], u.mm, "distance"), dtype=float)
+    speed = None if params.get("speed") is None else float(
+        as_magnitude(params["speed"], u.mm / u.ms, "speed"))
+    backend = get_backend(params["backend"])
+    settings = backend.resolve(params["optimizer"])
+    model = Model(key, spec, magnitudes, dict(params), conn, times,
+                  get_observation(params["observation"]).sensors, parameters, initial,
+                  backend, settings, init={}, distance=distance, speed=speed)
+    if not fitting:
+        return model
+    bounds = spec.bounds if params["bounds"] is None else {
+        k: v for k, v in params["bounds"].items() if ":" not in k}  # 'a:map': a map's box
+    units = model.units()
+    bounds = check_bounds(bounds, units, backend.finite_bounds(settings), backend.name)
+    init = {}
+    for name, v in (params["init"] or {}).items():
+        init[name] = as_magnitude(v, units.get(name.split(":")[0], u.UNITLESS), f"init[{name!r}]")
+    return dataclasses.replace(model, bounds=bounds, init=init)
 
 
 def connectivity(params):

@@ -10,12 +10,10 @@ the start point, the seed and the stopping settings, so that
 
 from dataclasses import dataclass
 
-import brainunit as u
 import jax.numpy as jnp
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._backends import get_backend
 from ._evaluator import EvalConfig, get_evaluator
 from ._layout import Entry, Layout
 from ._lead_field import lead_field
@@ -23,8 +21,6 @@ from ._maps import resolve_maps
 from ._model import ec_mask
 from ._objectives import JointObjective, resolve_objective
 from ._sim_config import sim_config
-from ._specs import model_parameters
-from ._validation import as_magnitude, check_bounds, monitor_unit
 
 __all__ = ["Stopping", "FitPlan", "make_plan", "start_point"]
 
@@ -132,8 +128,8 @@ def _fixed(model, n_regions, names, maps, objective):
     fixed = {}
     if isinstance(objective, JointObjective):
         fixed["objective:weights"] = jnp.asarray(objective.weights, jnp.float32)
-    for name, (default, unit) in model_parameters(spec).items():
-        value = as_magnitude(model.values.get(name, default), unit, f"parameter {name!r}")
+    for name, (default, _) in model.parameters.items():
+        value = model.values.get(name, default)
         arr = np.asarray(value, dtype=float)
         if arr.ndim not in (0, 1) or (arr.ndim == 1 and arr.shape[0] != n_regions):
             raise ValueError(
@@ -143,8 +139,7 @@ def _fixed(model, n_regions, names, maps, objective):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"parameter {name!r} is not finite: {value!r}.")
         fixed[name] = jnp.asarray(arr, jnp.float32)
-    for state, value in (p["initial_state"] or {}).items():
-        value = as_magnitude(value, monitor_unit(model.key, state), f"initial_state[{state!r}]")
+    for state, value in model.initial.items():
         arr = np.asarray(value, dtype=float)
         if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != n_regions) or not np.all(
                 np.isfinite(arr)):
@@ -263,17 +258,10 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
         Whether to compute the start point (a prediction needs none, and
         does not check ``init`` again).
     """
-    p, spec = model.params, model.spec
+    p = model.params
     objective = resolve_objective(p["objective"])
-    backend = get_backend(p["backend"])
-    settings = backend.resolve(p["optimizer"])
-    if fitting:
-        bounds = spec.bounds if p["bounds"] is None else {
-            k: v for k, v in p["bounds"].items() if ":" not in k}  # 'a:fc_gradient': a map's box
-        names, lo, hi = check_bounds(bounds, model.units(), backend.finite_bounds(settings),
-                                     backend.name)
-    else:
-        names, lo, hi = (), np.zeros(0), np.zeros(0)
+    backend, settings = model.backend, model.settings
+    names, lo, hi = model.bounds if fitting else ((), np.zeros(0), np.zeros(0))
     sim = sim_config(model, mode, drive_kind, n_time, n_regions, "noise_sigma" in names)
     if mode == "target":
         if n_regions != sim.n_obs:
@@ -310,14 +298,13 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
 
 def start_point(model, layout, fixed, previous=None):
     """Starting point: warm start (``previous``), ``init``, the fixed value, or the box centre."""
-    init = dict(model.params["init"] or {})
+    init = model.init or {}
     unknown = set(init) - set(layout.names)
     if unknown:
         raise ValueError(
             f"init names {sorted(unknown)}, which are not fitted; fitted parameters "
             f"(the keys of bounds) are {list(layout.names)}."
         )
-    units = model.units()
     x0 = []
     for e, a, b in zip(layout.entries, layout.lo, layout.hi):
         centre = 0.5 * (a + b) if np.isfinite(a) and np.isfinite(b) else (
@@ -327,14 +314,14 @@ def start_point(model, layout, fixed, previous=None):
         elif e.target == "connectivity" and e.name not in init:  # the connectome's weights
             v = np.asarray(fixed["ec:sc"], float)
         elif e.name in init:
-            v = np.asarray(as_magnitude(init[e.name], units.get(e.target, u.UNITLESS),
-                                        f"init[{e.name!r}]"), float)
+            v = np.asarray(init[e.name], float)
             if v.size not in (1, e.size):
                 raise ValueError(
                     f"init[{e.name!r}] has {v.size} values; give one, or {e.size} (one per "
                     "region) for a per-region parameter.")
             if not np.all(np.isfinite(v)) or np.any(v < a) or np.any(v > b):
-                raise ValueError(f"init[{e.name!r}] = {init[e.name]} lies outside bounds ({a}, {b}).")
+                raise ValueError(f"init[{e.name!r}] = {model.params['init'][e.name]} lies outside "
+                                 f"bounds ({a}, {b}).")
         elif e.map_index is None and e.name in fixed:
             v = np.asarray(fixed[e.name], float)
             if v.size not in (1, e.size) or not (

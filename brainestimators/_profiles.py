@@ -4,7 +4,6 @@ Each profile value is a row of one batched fit (:func:`~._fit.run_fit`), on
 the estimator's plan with the profiled parameter fixed row by row.
 """
 
-import dataclasses
 import numbers
 import warnings
 
@@ -15,6 +14,7 @@ from scipy.stats import norm
 from sklearn.utils import Bunch
 
 from ._border import model_of, setup
+from ._model import make_model
 from ._derived import fitted_maps
 from ._fit import run_fit
 from ._profile_rise import crossing, rise
@@ -102,7 +102,7 @@ def profile_loss(estimator, X, name, values, y=None):
               "init": {k: v for k, v in (model.params["init"] or {}).items() if k != name}}
     if name == "noise_sigma":  # switch the noise on
         params["noise_sigma"] = float(np.max(np.abs(values)))
-    reduced = dataclasses.replace(model, params={**params, "callback": None})
+    reduced = make_model(model.key, model.values, {**params, "callback": None})
     plan, drive, target, _ = setup(estimator, reduced, X, y, reset=False, maps=maps,
                                    from_data=from_data, previous=fitted, seed=seed,
                                    label=f"profile of {name}")

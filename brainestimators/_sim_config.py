@@ -4,12 +4,10 @@ Steps, sampling, delays and the observation: everything that keys the
 compiled simulation (:class:`~._simulation.SimConfig`).
 """
 
-import brainunit as u
 import numpy as np
 
 from ._lead_field import lead_field
-from ._simulation import SimConfig, init_argument
-from ._validation import as_magnitude
+from ._simulation import SimConfig
 
 __all__ = ["sim_config"]
 
@@ -66,8 +64,6 @@ def sim_config(model, mode, drive_kind, n_time, n_regions, noise_fitted):
     else:
         n_run = n_time * sample_every
     given = p["initial_state"] or {}
-    for state in given:
-        init_argument(spec.cls, state)
     return SimConfig(
         model=model.key, n_regions=int(n_regions), n_steps=transient + n_run,
         dt=dt, transient_steps=transient, sample_every=sample_every,
@@ -76,7 +72,7 @@ def sim_config(model, mode, drive_kind, n_time, n_regions, noise_fitted):
         coupling=p.get("coupling") if conn is not None and not spec.builtin_network else None,
         noise=bool((np.any(np.asarray(p["noise_sigma"]) > 0) or noise_fitted) and spec.noise),
         initial=tuple(sorted(given)),
-        delays=_delay_steps(p, conn, dt) if conn is not None else None,
+        delays=_delay_steps(model, conn, dt) if conn is not None else None,
         observation=p["observation"],
         n_channels=n_channels,
         sensor_noise=bool(n_channels and float(p.get("sensor_noise") or 0) > 0),
@@ -91,17 +87,17 @@ def _steps(value, dt, what):
     return n
 
 
-def _delay_steps(params, conn, dt):
+def _delay_steps(model, conn, dt):
     """Conduction delays ``distance / speed`` in whole steps (static), or None."""
-    if params.get("distance") is None:
+    if model.distance is None:
         return None
-    D = np.asarray(as_magnitude(params["distance"], u.mm, "distance"), dtype=float)
+    D = model.distance
     if D.shape != conn.shape:
         raise ValueError(f"distance has shape {D.shape}; connectivity has {conn.shape}.")
     if not np.all(np.isfinite(D)) or np.any(D < 0):
         raise ValueError("distance must be finite and non-negative (mm).")
-    speed = params.get("speed")
-    v = float(as_magnitude(speed, u.mm / u.ms, "speed")) if speed is not None else np.nan
+    speed = model.params.get("speed")
+    v = model.speed if model.speed is not None else np.nan
     if not v > 0:
         raise ValueError(
             f"speed must be a positive number of mm/ms (= m/s) with distance, got {speed!r}.")
