@@ -181,3 +181,70 @@ def test_a_planted_cycle_fails():
 def test_every_module_has_a_layer(module):
     assert layer_of(module, read_layers()) is not None, (
         f"{module} is in no layer: add it to CONTRIBUTING.md's layers block")
+
+
+def setup_entries(est, X):
+    """``{module: entries}`` of setting up ``est.fit(X)``, from ``fit`` to the backend's ``run``.
+
+    An entry is a function of one module calling into another module; the
+    calls one function makes into the same module count once (a loop over
+    values is one visit). Property reads of frozen values (and what runs
+    inside them) and calls from library or generated code (scikit-learn
+    reading the tags, a dataclass ``__init__``) are not entries.
+    """
+    import collections
+    import inspect
+    import os
+    import sys
+
+    import brainestimators
+
+    root = os.path.dirname(brainestimators.__file__)
+    props = {v.fget.__code__ for m in list(sys.modules.values())
+             if getattr(m, "__name__", "").startswith("brainestimators")
+             for c in vars(m).values() if inspect.isclass(c)
+             for v in vars(c).values() if isinstance(v, property) and v.fget is not None}
+
+    def module(code):
+        f = code.co_filename
+        return os.path.relpath(f, root) if f.startswith(root) else None
+
+    seen, counts, done = set(), collections.Counter(), [False]
+
+    def profile(frame, event, arg):
+        if event != "call" or done[0] or frame.f_code in props:
+            return
+        here = module(frame.f_code)
+        if here is None:
+            return
+        if frame.f_code.co_name == "run" and here.startswith("_backends"):
+            done[0] = True
+            return
+        caller = frame.f_back
+        there = module(caller.f_code) if caller is not None else None
+        if caller is not None and caller.f_code in props and there == here:
+            return
+        if there is None and frame.f_code.co_name != "fit":
+            return
+        if there != here and (id(caller), here) not in seen:
+            seen.add((id(caller), here))
+            counts[here] += 1
+
+    sys.setprofile(profile)
+    try:
+        est.fit(X)
+    finally:
+        sys.setprofile(None)
+    return counts
+
+
+def test_setting_up_a_fit_enters_each_module_at_most_twice():
+    from brainestimators import HopfRegressor
+    from brainestimators.datasets import make_hopf_cohort
+
+    d = make_hopf_cohort(n_subjects=2, n_regions=4, n_time=40, random_state=0)
+    est = HopfRegressor(connectivity=d.sc, bounds={"k": (0.0, 0.01), "a": (-0.05, 0.0)},
+                        sample_dt=720.0, dt=72.0, noise_sigma=1e-3, max_iter=1)
+    counts = setup_entries(est, d.bold)
+    assert counts["_plan.py"] >= 1 and counts["_fit.py"] >= 1  # the trace saw the way down
+    assert {m: n for m, n in counts.items() if n > 2} == {}
