@@ -11,7 +11,7 @@ import brainunit as u
 import jax.numpy as jnp
 import numpy as np
 
-from ._backends import get_backend
+from ._backends import resolve_backend
 from ._evaluator import EvalConfig, get_evaluator
 from ._layout import Entry, Layout
 from ._lead_field import lead_field, model_regions
@@ -413,8 +413,7 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     """
     p, spec = model.params, model.spec
     objective = resolve_objective(p["objective"])
-    backend = get_backend(p["backend"])
-    settings = backend.resolve(p["optimizer"])
+    backend, settings = resolve_backend(p["backend"], p["optimizer"])
     if fitting:
         bounds = spec.bounds if p["bounds"] is None else {
             k: v for k, v in p["bounds"].items() if ":" not in k}  # 'a:fc_gradient': a map's box
