@@ -7,6 +7,7 @@ each fold's SC floor, FC ceiling and FCD reference.
 import jax.numpy as jnp
 import numpy as np
 
+from ._fcd_objectives import fcd_density
 from ._metrics import fcd_matrix, functional_connectivity, matrix_correlation, upper_triangle
 
 __all__ = ["fc_of", "corr_upper", "fcd_values", "fcd_ks", "references"]
@@ -31,10 +32,8 @@ def fcd_ks(values, reference):
     """KS distance between two sets of FCD values (the package's ``fcd_ks`` density)."""
     from brainmass.objectives import ks_distance
 
-    from ._objective_builders import _fcd_density
-
-    return float(ks_distance(_fcd_density(jnp.asarray(values, jnp.float32)),
-                             _fcd_density(jnp.asarray(reference, jnp.float32))))
+    return float(ks_distance(fcd_density(jnp.asarray(values, jnp.float32)),
+                             fcd_density(jnp.asarray(reference, jnp.float32))))
 
 
 def references(data, X, splits):

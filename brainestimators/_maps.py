@@ -33,6 +33,7 @@ import numpy as np
 
 from ._frequencies import peak_frequencies
 from ._metrics import functional_connectivity
+from ._registry import lookup
 
 __all__ = ["MAPS", "VALUES", "BuiltinMap", "BuiltinValue", "resolve_maps", "resolve_values",
            "surrogate_maps", "fc_gradient", "sc_strength", "fc_strength"]
@@ -170,6 +171,17 @@ MAPS = {m.name: m for m in (
     BuiltinMap("fc_strength", lambda conn, X: fc_strength(X),
                "each region's mean FC in the training rows", True),
 )}
+
+
+def get_map(name):
+    """The :class:`BuiltinMap` registered as ``name``.
+
+    Examples
+    --------
+    >>> get_map("sc_strength").uses_data
+    False
+    """
+    return lookup(MAPS, name, "map")
 
 
 def map_spec(value):
@@ -341,6 +353,17 @@ VALUES = {v.name: v for v in (
     BuiltinValue("peak_frequency", peak_angular_frequency,
                  "2 pi x each region's spectral peak in 0.008-0.08 Hz, rad/ms (Hopf ``w``)"),
 )}
+
+
+def get_value(name):
+    """The :class:`BuiltinValue` registered as ``name``.
+
+    Examples
+    --------
+    >>> get_value("peak_frequency").name
+    'peak_frequency'
+    """
+    return lookup(VALUES, name, "value")
 
 
 def derived_names(values):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import brainunit as u
 import numpy as np
 
-from ._backends import get_backend
+from ._backends import resolve_backend
 from ._network import init_argument
 from ._observations import get_observation
 from ._specs import get_spec, model_parameters
@@ -137,8 +137,7 @@ def make_model(key, values, params, fitting=True):
         as_magnitude(params["distance"], u.mm, "distance"), dtype=float)
     speed = None if params.get("speed") is None else float(
         as_magnitude(params["speed"], u.mm / u.ms, "speed"))
-    backend = get_backend(params["backend"])
-    settings = backend.resolve(params["optimizer"])
+    backend, settings = resolve_backend(params["backend"], params["optimizer"])
     model = Model(key, spec, magnitudes, dict(params), conn, times,
                   get_observation(params["observation"]).sensors, parameters, initial,
                   backend, settings, init={}, distance=distance, speed=speed)

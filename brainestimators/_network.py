@@ -7,6 +7,7 @@ function that can be ``jit``-ed, ``grad``-ed and ``vmap``-ed.
 """
 
 import inspect
+from dataclasses import dataclass
 
 import brainmass
 import brainstate
@@ -18,13 +19,38 @@ import numpy as np
 
 from ._cache import memoize
 from ._noise import KeyedWhiteNoise
+from ._registry import lookup
 from ._specs import brainmass_name, model_parameters
 from ._validation import monitor_unit
 
-__all__ = ["COUPLINGS", "build_network", "init_argument", "read_state"]
+__all__ = ["COUPLINGS", "Coupling", "get_coupling", "build_network", "init_argument", "read_state"]
 
-#: Coupling functions of whole-brain models (brainmass's kernels).
-COUPLINGS = ("diffusive", "additive", "sigmoidal", "tanh")
+@dataclass(frozen=True)
+class Coupling:
+    """Registry entry of a coupling function (the ``coupling=`` value and its docs line)."""
+
+    name: str
+    summary: str
+
+
+#: Coupling functions of whole-brain models (brainmass's kernels), ``{name: Coupling}``.
+COUPLINGS = {c.name: c for c in (
+    Coupling("diffusive", "k sum_j C_ij (x_j - x_i) (brainmass.diffusive_coupling)"),
+    Coupling("additive", "k sum_j C_ij x_j (brainmass.additive_coupling)"),
+    Coupling("sigmoidal", "k sum_j C_ij sigmoid(x_j) (brainmass.sigmoidal_coupling)"),
+    Coupling("tanh", "k sum_j C_ij tanh(x_j) (brainmass.hyperbolic_tangent_coupling)"),
+)}
+
+
+def get_coupling(name):
+    """The :class:`Coupling` registered as ``name``.
+
+    Examples
+    --------
+    >>> get_coupling("diffusive").name
+    'diffusive'
+    """
+    return lookup(COUPLINGS, name, "coupling")
 
 
 class _Network(brainstate.nn.Module):

@@ -7,22 +7,23 @@ rescaled data (:mod:`._metrics`), so they are the same for data at 1e-20 and
 at 1e30 in float32, and a NaN in the data gives a NaN loss (a diverged
 candidate) rather than a finite one.
 
-brainmass's ``timeseries_rmse``, ``fc_corr``, ``fc_rmse``, ``cosine_sim``, ``fcd``, ``fcd_ks`` and
-``fcd_wasserstein`` are rebuilt here on those metrics for measured reasons
-(brainmass 0.1.1, float32, 3 regions): ``fc_corr`` gives 0.61 on data and
-exactly 1.0 on the same data times 1e30; ``timeseries_rmse`` has a NaN
-gradient at a perfect fit; ``fcd_ks`` gives NaN at 1e-20 and
-1e20; ``cosine_sim`` gives NaN at 1e-20; and a NaN in the prediction gives
-``fc_corr`` a finite loss (1.51) and a constant region a NaN gradient. The
-FCD distances are brainmass's; the FCD value density is brainmass's with its
-bandwidth floored at the grid spacing (see :func:`_fcd_density`).
+brainmass's ``timeseries_rmse``, ``fc_corr``, ``fc_rmse`` and ``cosine_sim`` are
+rebuilt here (``fcd``, ``fcd_ks`` and ``fcd_wasserstein`` in
+:mod:`._fcd_objectives`) on those metrics for measured reasons (brainmass
+0.1.1, float32, 3 regions): ``fc_corr`` gives 0.61 on data and exactly 1.0
+on the same data times 1e30; ``timeseries_rmse`` has a NaN gradient at a
+perfect fit; ``fcd_ks`` gives NaN at 1e-20 and 1e20; ``cosine_sim`` gives NaN
+at 1e-20; and a NaN in the prediction gives ``fc_corr`` a finite loss (1.51)
+and a constant region a NaN gradient.
+
+The helpers every builder shares live here too: :func:`preparable` (a
+loss with its target summary), :func:`recording` and :func:`rms`.
 """
 
 import braintools
 import brainunit as u
 import jax
 import jax.numpy as jnp
-from brainmass.objectives import wasserstein_1d
 
 try:  # braintools >= 0.4 (Python >= 3.12), which deprecates the braintools.metric name
     from braintools.analysis.spectral import power_spectral_density as _psd
@@ -31,7 +32,6 @@ except ImportError:  # braintools 0.3 (Python 3.11)
 
 from ._metrics import (
     correlation,
-    fcd_matrix,
     functional_connectivity,
     matrix_correlation,
     rescale,
@@ -40,10 +40,10 @@ from ._metrics import (
 )
 
 __all__ = ["timeseries_rmse", "mse", "std_rmse", "psd_corr", "fc_corr", "fc_rmse", "fc_lag_corr",
-           "cosine_sim", "fcd",
-           "fcd_ks", "fcd_wasserstein"]
+           "cosine_sim", "preparable", "recording", "rms"]
 
-def _preparable(loss, prepare, compare, match=None, from_moments=None):
+
+def preparable(loss, prepare, compare, match=None, from_moments=None):
     """Attach ``prepare`` / ``compare`` to ``loss``: ``loss(p, t) == compare(p, prepare(t))``.
 
     A fit compares one simulation with the same target recordings at every
@@ -64,17 +64,13 @@ def _preparable(loss, prepare, compare, match=None, from_moments=None):
     return loss
 
 
-# FCD values are correlations; the tvboptim / brainmass evaluation grid.
-_FCD_GRID = jnp.linspace(-0.99, 0.99, 100)
-
-
-def _recording(x):
+def recording(x):
     """Magnitude of a recording as ``(n_time, n_channels)`` (1-D: one channel)."""
     x = jnp.asarray(u.get_magnitude(x))
     return x.reshape(x.shape[0], -1)
 
 
-def _rms(v, axis=None):
+def rms(v, axis=None):
     """Root mean square, without overflow and with a finite gradient at 0.
 
     The scale ``m`` cancels from the value (``m * sqrt(mean((v / m) ** 2))``),
@@ -105,7 +101,7 @@ def timeseries_rmse():
     """
 
     def loss(prediction, target):
-        return _rms(u.get_magnitude(prediction - target))
+        return rms(u.get_magnitude(prediction - target))
 
     return loss
 
@@ -143,10 +139,10 @@ def std_rmse():
 
     def objective(prediction, target):
         def std(x):
-            x = _recording(x)
-            return _rms(x - jnp.mean(x, axis=0), axis=0)
+            x = recording(x)
+            return rms(x - jnp.mean(x, axis=0), axis=0)
 
-        return _rms(std(prediction) - std(target))
+        return rms(std(prediction) - std(target))
 
     return objective
 
@@ -189,7 +185,7 @@ def psd_corr(nperseg=None, as_loss=False, eps=1e-12):
     def objective(prediction, target):
         def logpsd(x):
             _, p = _psd(
-                standardize(_recording(x), axis=0), 1.0, nperseg=nperseg)
+                standardize(recording(x), axis=0), 1.0, nperseg=nperseg)
             return jnp.log(p + eps)
 
         corr = jnp.mean(correlation(logpsd(prediction), logpsd(target), axis=0))
@@ -217,12 +213,12 @@ def fc_corr(as_loss=False):
     """
 
     def objective(prediction, target):
-        corr = matrix_correlation(functional_connectivity(_recording(prediction)),
-                                  functional_connectivity(_recording(target)))
+        corr = matrix_correlation(functional_connectivity(recording(prediction)),
+                                  functional_connectivity(recording(target)))
         return 1.0 - corr if as_loss else corr
 
     def prepare(target):
-        return upper_triangle(functional_connectivity(_recording(target)))
+        return upper_triangle(functional_connectivity(recording(target)))
 
     def match(edges, target_edges):
         corr = correlation(edges, target_edges)
@@ -231,17 +227,17 @@ def fc_corr(as_loss=False):
     def compare(prediction, edges):
         return match(prepare(prediction), edges)
 
-    return _preparable(objective, prepare, compare, match, lambda m: upper_triangle(m["fc"]))
+    return preparable(objective, prepare, compare, match, lambda m: upper_triangle(m["fc"]))
 
 
 def fc_rmse():
     """Build the RMSE between the prediction's and the target's FC matrices."""
 
     def prepare(x):
-        return functional_connectivity(_recording(x))
+        return functional_connectivity(recording(x))
 
     def match(fc, target_fc):
-        return _rms(fc - target_fc)
+        return rms(fc - target_fc)
 
     def compare(prediction, target_fc):
         return match(prepare(prediction), target_fc)
@@ -249,12 +245,12 @@ def fc_rmse():
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return _preparable(loss, prepare, compare, match, lambda m: m["fc"])
+    return preparable(loss, prepare, compare, match, lambda m: m["fc"])
 
 
 def _lag_correlation(x):
     """Lag-1 correlation matrix ``E[z(t) z(t + 1)^T]`` of a standardised recording."""
-    z = standardize(_recording(x), axis=0)
+    z = standardize(recording(x), axis=0)
     return z[:-1].T @ z[1:] / (z.shape[0] - 1)
 
 
@@ -287,7 +283,7 @@ def fc_lag_corr(as_loss=False):
     """
 
     def prepare(x):
-        return upper_triangle(functional_connectivity(_recording(x))), _lag_correlation(x).ravel()
+        return upper_triangle(functional_connectivity(recording(x))), _lag_correlation(x).ravel()
 
     def match(s, t):
         mean = 0.5 * (correlation(s[0], t[0]) + correlation(s[1], t[1]))
@@ -304,7 +300,7 @@ def fc_lag_corr(as_loss=False):
         return upper_triangle(m["fc"]), (m["lagged"][0] / d[:, None] / d[None, :]).ravel()
 
     from_moments.lagged = True
-    return _preparable(objective, prepare, compare, match, from_moments)
+    return preparable(objective, prepare, compare, match, from_moments)
 
 
 def cosine_sim(as_loss=False):
@@ -320,105 +316,8 @@ def cosine_sim(as_loss=False):
         # Rescaled, a non-zero vector has a norm >= 1, so braintools' epsilon
         # floor only acts on an all-zero recording (cosine 0, finite gradient).
         cos = braintools.metric.cosine_similarity(
-            rescale(_recording(prediction).reshape(-1)),
-            rescale(_recording(target).reshape(-1)), epsilon=1e-8)
+            rescale(recording(prediction).reshape(-1)),
+            rescale(recording(target).reshape(-1)), epsilon=1e-8)
         return 1.0 - cos if as_loss else cos
 
     return objective
-
-
-def fcd(window_size=30, step_size=5, as_loss=False):
-    """Build a functional-connectivity-dynamics similarity: correlation of the FCD matrices.
-
-    Needs 3 regions and 3 windows (``n_time >= window_size + 2 * step_size``).
-
-    Parameters
-    ----------
-    window_size, step_size : int
-        Sliding-window length and step in samples.
-    as_loss : bool, default=False
-        Return ``1 - corr`` (a loss) instead of ``corr``.
-    """
-
-    def objective(prediction, target):
-        corr = matrix_correlation(fcd_matrix(_recording(prediction), window_size, step_size),
-                                  fcd_matrix(_recording(target), window_size, step_size))
-        return 1.0 - corr if as_loss else corr
-
-    return objective
-
-
-def ks_distance(p, q):
-    """Kolmogorov-Smirnov distance between two densities on one grid: ``max |F_p - F_q|``.
-
-    brainmass's ``ks_distance`` with the supremum taken as the value at its
-    (constant) argmax, so the derivative is the one at the argmax in every
-    mode. brainmass's ``jnp.max`` gives the right reverse-mode and plain
-    forward-mode derivatives, but under ``jit(vmap(jvp))``, which is how the
-    ``grad`` backend differentiates a few parameters over rows, JAX 0.10.2's
-    derivative of ``max`` over a batched axis was wrong (measured on an
-    ``fcd_ks`` fit: 10-20 % off finite differences with one row, the wrong
-    sign with two).
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp
-    >>> round(float(ks_distance(jnp.asarray([1.0, 0.0, 0.0]), jnp.asarray([0.0, 0.0, 1.0]))), 6)
-    1.0
-    """
-    p_cdf, q_cdf = jnp.cumsum(p), jnp.cumsum(q)
-    gap = jnp.abs(p_cdf / p_cdf[-1] - q_cdf / q_cdf[-1])
-    return gap[jax.lax.stop_gradient(jnp.argmax(gap))]
-
-
-def _fcd_density(fcd_values, grid=_FCD_GRID):
-    """Gaussian KDE of the FCD values on ``grid``, normalised to integrate to 1.
-
-    brainmass's ``fcd_distribution`` (``jax.scipy.stats.gaussian_kde``, Scott's
-    rule) with the bandwidth floored at the grid spacing (0.02), so the grid
-    resolves every kernel. Without the floor a stable FC (FCD values within
-    0.01 of 1; measured: spread 0.002, bandwidth 0.001) puts the whole density
-    between grid points: it is 0 on the grid, its normalisation gives NaN and
-    every candidate looks diverged. Where Scott's bandwidth is at least the
-    spacing the two agree (to 2e-6 in float32).
-    """
-    n = fcd_values.shape[-1]
-    dx = grid[1] - grid[0]
-    ss = jnp.sum((fcd_values - jnp.mean(fcd_values)) ** 2)
-    sd = jnp.where(ss > 0, jnp.sqrt(jnp.where(ss > 0, ss, 1.0) / (n - 1)), 0.0)
-    h = jnp.maximum(sd * n ** -0.2, dx)
-    z = (grid[:, None] - fcd_values[None, :]) * (1.0 / h)
-    density = jnp.sum(jnp.exp(-0.5 * z * z), axis=1)  # constant factors cancel below
-    return density / (jnp.sum(density) * dx)
-
-
-def _fcd_distance(distance, window_size, step_size):
-    def prepare(x):
-        return _fcd_density(upper_triangle(fcd_matrix(_recording(x), window_size, step_size)))
-
-    def compare(prediction, density):
-        return distance(prepare(prediction), density)
-
-    def loss(prediction, target):
-        return compare(prediction, prepare(target))
-
-    # the mean of several draws' densities is the density of their pooled values
-    return _preparable(loss, prepare, compare, distance)
-
-
-def fcd_ks(window_size=30, step_size=5):
-    """Build the Kolmogorov-Smirnov distance between the two FCD value distributions.
-
-    Non-smooth (a supremum): prefer :func:`fcd_wasserstein` for gradient fits.
-    Needs 3 regions and 2 windows (``n_time >= window_size + step_size``).
-    """
-    return _fcd_distance(ks_distance, window_size, step_size)
-
-
-def fcd_wasserstein(window_size=30, step_size=5):
-    """Build the Wasserstein-1 distance between the two FCD value distributions.
-
-    Smooth, so suited to the ``grad`` backend. Needs 3 regions and 2 windows
-    (``n_time >= window_size + step_size``).
-    """
-    return _fcd_distance(lambda p, q: wasserstein_1d(p, q, _FCD_GRID), window_size, step_size)

@@ -7,16 +7,19 @@ samples (``read(node)``), so a recording's memory follows its samples, not
 its steps. Its class attribute ``sensors`` says whether it reads out
 channels through a lead field (``params['lead_field']``, ``(n_channels,
 n_regions)``) instead of one value per region. Adding one is one class here
-and one line in :data:`OBSERVATIONS`.
+and one :class:`Observation` line in :data:`OBSERVATIONS`.
 """
+
+from dataclasses import dataclass
 
 import brainmass
 import brainstate
 import brainunit as u
 
 from ._network import read_state
+from ._registry import lookup
 
-__all__ = ["OBSERVATIONS", "get_observation", "EEG", "MEG"]
+__all__ = ["OBSERVATIONS", "Observation", "get_observation", "EEG", "MEG"]
 
 
 class Monitored(brainstate.nn.Module):
@@ -102,20 +105,51 @@ class EEG(MEG):
     reference = True
 
 
+@dataclass(frozen=True)
+class Observation:
+    """Registry entry of an observation model.
+
+    Calling the entry builds its module: ``entry(n, monitor, params)``.
+
+    Parameters
+    ----------
+    name : str or None
+        The ``observation=`` value (``None``: the monitored state itself).
+    module : type
+        The brainstate module class, ``module(n, monitor, params)``.
+    summary : str
+        One line for the docs.
+    """
+
+    name: object
+    module: type
+    summary: str
+
+    @property
+    def sensors(self):
+        """Whether it reads channels through a lead field (``params['lead_field']``)."""
+        return self.module.sensors
+
+    def __call__(self, n, monitor, params=None):
+        """The observation module of ``n`` regions monitoring ``monitor``."""
+        return self.module(n, monitor, params)
+
+
 #: Observation models by the name the estimators' ``observation=`` takes.
-OBSERVATIONS = {
-    None: Monitored,
-    "bold": BOLD,
-    "eeg": EEG,
-    "meg": MEG,
-}
+OBSERVATIONS = {o.name: o for o in (
+    Observation(None, Monitored, "the monitored state itself"),
+    Observation("bold", BOLD, "BOLD through brainmass's Balloon-Windkessel model"),
+    Observation("eeg", EEG, "EEG channels: lead field x source signal, average reference"),
+    Observation("meg", MEG, "MEG channels: lead field x source signal"),
+)}
 
 
 def get_observation(name):
-    """The observation class registered as ``name``."""
-    try:
-        return OBSERVATIONS[name]
-    except KeyError:
-        raise ValueError(
-            f"observation must be one of {sorted(OBSERVATIONS, key=str)}, got {name!r}."
-        ) from None
+    """The :class:`Observation` registered as ``name``.
+
+    Examples
+    --------
+    >>> get_observation("eeg").sensors
+    True
+    """
+    return lookup(OBSERVATIONS, name, "observation")

@@ -8,6 +8,7 @@ Option lists come from the registries (backends, objectives, observations,
 couplings), so a new backend or objective shows up everywhere by itself.
 """
 
+import textwrap
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -45,10 +46,15 @@ def _options(names):
 
 
 def _backend_doc():
-    lines = [f"    backend : {_options(BACKENDS)}, default='grad'",
+    names = ", ".join(f":class:`{b.settings.__name__}`" for b in BACKENDS.values())
+    lines = [f"    backend : {_options(BACKENDS)} or settings object, default='grad'",
              "        How the one compiled loss is minimised:"]
     for b in BACKENDS.values():
         lines.append(f"        ``{b.name!r}``: {b.summary}")
+    lines.append(textwrap.fill(
+        f"Or a settings object ({names}), which names its backend and holds its settings "
+        "at once (``backend=Nevergrad('DE', n_sample=8)``); ``optimizer`` must then be None.",
+        width=78, initial_indent=" " * 8, subsequent_indent=" " * 8))
     return "\n".join(lines)
 
 
@@ -77,13 +83,15 @@ COMMON = (
         Starting values ``{name: value}`` (one value, or one per region for
         a ``per_region`` parameter); otherwise the parameter's fixed value
         if inside the box, else the box centre."""),
-    Param("backend", "'grad'", [StrOptions(set(BACKENDS))], None),
+    Param("backend", "'grad'", [StrOptions(set(BACKENDS)), *SETTINGS_TYPES], None),
     Param("optimizer", "None", [None, str, dict, *SETTINGS_TYPES], """    optimizer : object, default=None
         Backend settings: the backend's settings object (:class:`Optax`,
         :class:`Nevergrad`, :class:`Scipy`, :class:`Evosax`), a method name,
         or a dict of its parameters such as ``{'method': 'DE', 'n_sample':
         6}``; ``'grad'`` also takes an optax ``GradientTransformation`` or a
-        braintools optax optimizer. ``None`` is the backend's default."""),
+        braintools optax optimizer. ``None`` is the backend's default; it
+        must be ``None`` when ``backend`` is a settings object, and a
+        settings object here must be of the ``backend`` named."""),
     Param("objective", "'timeseries_rmse'",
           [StrOptions(set(OBJECTIVES)), Objective, dict, callable],
           """    objective : str, dict, Objective or callable, default='timeseries_rmse'

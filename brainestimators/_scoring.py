@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 
 from ._cache import LRU, register
 from ._objectives import OBJECTIVES, JointObjective, resolve_objective
+from ._registry import lookup
 
 __all__ = ["ObjectiveScorer", "make_objective_scorer", "get_scorer", "get_scorers"]
 
@@ -141,8 +142,7 @@ def get_scorer(name):
     """
     if isinstance(name, dict):
         return ObjectiveScorer(name)
-    if name not in OBJECTIVES:
-        raise ValueError(f"Unknown scorer {name!r}; choose one of {sorted(OBJECTIVES)}.")
+    lookup(OBJECTIVES, name, "scorer")
     return ObjectiveScorer(name)
 
 

@@ -16,7 +16,7 @@ in log power, the same for every channel and frequency) unless told not to.
 import jax.numpy as jnp
 
 from ._metrics import correlation, upper_triangle
-from ._objective_builders import _preparable, _rms
+from ._objective_builders import preparable, rms
 from ._spectra import aperiodic_fit, envelope_fc, log_psd
 
 __all__ = ["log_psd_distance", "spectral_peak", "aperiodic_exponent", "envelope_fc_corr"]
@@ -60,12 +60,12 @@ def log_psd_distance(sfreq=1.0, fmin=None, fmax=None, nperseg=None, gain="profil
         diff = log_psd(prediction, nperseg, sfreq, fmin, fmax)[1] - lt
         if gain == "profile":
             diff = diff - jnp.mean(diff)
-        return _rms(diff)
+        return rms(diff)
 
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return _preparable(loss, prepare, compare)
+    return preparable(loss, prepare, compare)
 
 
 def spectral_peak(sfreq=1.0, fmin=None, fmax=None, nperseg=None, temperature=0.02):
@@ -113,12 +113,12 @@ def spectral_peak(sfreq=1.0, fmin=None, fmax=None, nperseg=None, temperature=0.0
     def compare(prediction, features):
         peak, power, width = summary(prediction)
         dp = power - features[1]
-        return _rms((peak - features[0]) / width) + _rms(dp - jnp.mean(dp))
+        return rms((peak - features[0]) / width) + rms(dp - jnp.mean(dp))
 
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return _preparable(loss, prepare, compare)
+    return preparable(loss, prepare, compare)
 
 
 def aperiodic_exponent(sfreq=1.0, fmin=None, fmax=None, nperseg=None, exclude=None):
@@ -143,12 +143,12 @@ def aperiodic_exponent(sfreq=1.0, fmin=None, fmax=None, nperseg=None, exclude=No
         return aperiodic_fit(f, lp, exclude)[1]
 
     def compare(prediction, exponent):
-        return _rms(prepare(prediction) - exponent)
+        return rms(prepare(prediction) - exponent)
 
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return _preparable(loss, prepare, compare)
+    return preparable(loss, prepare, compare)
 
 
 def envelope_fc_corr(sfreq=1.0, fmin=0.04, fmax=0.1, as_loss=False):
@@ -186,4 +186,4 @@ def envelope_fc_corr(sfreq=1.0, fmin=0.04, fmax=0.1, as_loss=False):
     def objective(prediction, target):
         return compare(prediction, prepare(target))
 
-    return _preparable(objective, prepare, compare)
+    return preparable(objective, prepare, compare)

@@ -43,7 +43,7 @@ def test_joint_objective_is_the_weighted_sum_of_its_components():
 @pytest.mark.parametrize("bad, match", [({}, "at least one"), ({"fc_corr": -1}, ">= 0"),
                                         ({"fc_corr": 0, "fcd_ks": 0}, "cannot all be 0"),
                                         ({"fc_corr": "x"}, "must be a number"),
-                                        ({"nope": 1}, "Unknown objective")])
+                                        ({"nope": 1}, "objective must be one of")])
 def test_joint_objective_errors(bad, match):
     with pytest.raises(ValueError, match=match):
         be.resolve_objective(bad)

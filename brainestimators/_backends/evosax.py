@@ -16,9 +16,10 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from .._cache import LRU
-from ._core import Backend, Settings, population_converged
+from ._backend import Backend, Settings
+from ._tracker import population_converged
 
-__all__ = ["Evosax", "BACKEND"]
+__all__ = ["Evosax", "EvosaxBackend", "BACKEND"]
 
 _PROGRAMS = LRU("evosax_programs", 16)
 _CHUNK = 8  # generations per host round-trip when a callback, bar or patience needs them
@@ -142,46 +143,65 @@ def _program(ev, settings, n_params, chunk, keyed):
             jax.jit(jax.vmap(run_chunk, in_axes=(0, None) + shared)))
 
 
-def run(problem, settings, tracker):
-    if not (np.all(np.isfinite(problem.lo)) and np.all(np.isfinite(problem.hi))):
-        raise ValueError("backend='evosax' searches the box: every bound must be finite.")
-    host = tracker.callback is not None or tracker.progress is not None or (
-        tracker.n_iter_no_change is not None)
-    chunk = min(_CHUNK, tracker.max_iter) if host else tracker.max_iter
-    ev = problem.evaluator
-    key = (ev.cfg, settings.method, settings.popsize, float(settings.sigma),
-           repr(sorted((settings.options or {}).items())), problem.n_params, chunk,
-           problem.keyed)
-    start, run_chunk = _PROGRAMS.get(key, lambda: _program(ev, settings, problem.n_params, chunk,
-                                                           problem.keyed))
-    lo = jnp.asarray(problem.lo, jnp.float32)
-    hi = jnp.asarray(problem.hi, jnp.float32)
-    u0 = jnp.asarray((problem.x0 - problem.lo) / (problem.hi - problem.lo), jnp.float32)
-    # per-row seeds, alike unless the rows are restarts: a row's fit is its own fit
-    algo_key = jax.vmap(jax.random.key)(jnp.asarray(problem.seeds, jnp.uint32))
-    args = (lo, hi, problem.fixed, problem.drive, problem.target, problem.key, algo_key,
-            problem.row_fixed)
-    state, theta0, loss0 = start(u0, *args)
-    tracker.record(np.asarray(theta0), np.asarray(loss0, dtype=float))
-    gen = 0
-    while tracker.running():
-        state, (thetas, losses) = run_chunk(state, gen, *args)
-        thetas, losses = np.asarray(thetas), np.asarray(losses, dtype=float)  # (R, chunk, C, ...)
-        for g in range(chunk):
-            if not tracker.running():
-                break
-            active = tracker.active.copy()
-            tracker.record(thetas[:, g], losses[:, g])
-            tracker.end_iteration(converged=population_converged(
-                thetas[active, g], losses[active, g], problem.lo, problem.hi, tracker.tol))
-        gen += chunk
+class EvosaxBackend(Backend):
+    """``backend='evosax'``: an evosax strategy, ask/evaluate/tell compiled under ``lax.scan``."""
+
+    def candidates(self, settings, n_params):
+        """``popsize``: a generation is evaluated in one call."""
+        return settings.popsize
+
+    def run(self, problem, settings, tracker):
+        """Run every row's strategy in compiled chunks of generations, vmapped over rows.
+
+        The search runs in box-normalised coordinates (every bound must be
+        finite), from each row's start (evaluated first) and seed. Without a
+        callback, progress bar or ``n_iter_no_change`` the whole
+        ``max_iter`` is one compiled chunk; otherwise chunks of 8 come back
+        to the host, whose generations are handed to ``tracker.record`` one
+        by one. A row stops when its generation collapses
+        (:func:`~._tracker.population_converged` with ``tracker.tol``) or the
+        tracker stops it; generations computed after a row stopped are
+        discarded.
+        """
+        if not (np.all(np.isfinite(problem.lo)) and np.all(np.isfinite(problem.hi))):
+            raise ValueError("backend='evosax' searches the box: every bound must be finite.")
+        host = tracker.callback is not None or tracker.progress is not None or (
+            tracker.n_iter_no_change is not None)
+        chunk = min(_CHUNK, tracker.max_iter) if host else tracker.max_iter
+        ev = problem.evaluator
+        key = (ev.cfg, settings.method, settings.popsize, float(settings.sigma),
+               repr(sorted((settings.options or {}).items())), problem.n_params, chunk,
+               problem.keyed)
+        start, run_chunk = _PROGRAMS.get(
+            key, lambda: _program(ev, settings, problem.n_params, chunk, problem.keyed))
+        lo = jnp.asarray(problem.lo, jnp.float32)
+        hi = jnp.asarray(problem.hi, jnp.float32)
+        u0 = jnp.asarray((problem.x0 - problem.lo) / (problem.hi - problem.lo), jnp.float32)
+        # per-row seeds, alike unless the rows are restarts: a row's fit is its own fit
+        algo_key = jax.vmap(jax.random.key)(jnp.asarray(problem.seeds, jnp.uint32))
+        args = (lo, hi, problem.fixed, problem.drive, problem.target, problem.key, algo_key,
+                problem.row_fixed)
+        state, theta0, loss0 = start(u0, *args)
+        tracker.record(np.asarray(theta0), np.asarray(loss0, dtype=float))
+        gen = 0
+        while tracker.running():
+            state, (thetas, losses) = run_chunk(state, gen, *args)
+            # (R, chunk, C, ...)
+            thetas, losses = np.asarray(thetas), np.asarray(losses, dtype=float)
+            for g in range(chunk):
+                if not tracker.running():
+                    break
+                active = tracker.active.copy()
+                tracker.record(thetas[:, g], losses[:, g])
+                tracker.end_iteration(converged=population_converged(
+                    thetas[active, g], losses[active, g], problem.lo, problem.hi, tracker.tol))
+            gen += chunk
 
 
-BACKEND = Backend(
-    name="evosax", settings=Evosax, run=run,
+BACKEND = EvosaxBackend(
+    name="evosax", settings=Evosax,
     summary="evosax evolution strategies (CMA-ES, DE, PSO, ...), the generation loop "
             "compiled and vmapped over subjects (optional extra ``evosax``)",
     max_iter="generations of ``popsize`` candidates",
     extra="evosax",
-    candidates=lambda s, n_params: s.popsize,
 )

@@ -11,9 +11,9 @@ from sklearn.utils._param_validation import Interval
 
 from .._cache import LRU
 from .._evaluator import box, unbox
-from ._core import Backend, Settings
+from ._backend import Backend, Settings
 
-__all__ = ["Optax", "BACKEND", "TRANSFORM_TYPES"]
+__all__ = ["Optax", "GradBackend", "BACKEND", "TRANSFORM_TYPES"]
 
 _UPDATES = LRU("optax_updates", 32)
 PLATEAU = 10  # final steps without improving the best loss by tol: converged
@@ -99,15 +99,6 @@ class _Transform:
         return ("tx", self.tx.init, self.tx.update)
 
 
-def _coerce(optimizer):
-    if isinstance(optimizer, optax.GradientTransformation):
-        return _Transform(optimizer)
-    tx = getattr(optimizer, "tx", None)  # braintools.optim.OptaxOptimizer
-    if isinstance(tx, optax.GradientTransformation):
-        return _Transform(tx)
-    return None
-
-
 def _compiled(settings):
     """One jitted, row-vmapped update per optimizer configuration.
 
@@ -140,50 +131,80 @@ _to_box = jax.jit(jax.vmap(box, in_axes=(0, None, None)))
 _to_z = jax.jit(jax.vmap(unbox, in_axes=(0, None, None)))
 
 
-def run(problem, settings, tracker):
-    update = _compiled(settings)
-    lo = jnp.asarray(problem.lo, jnp.float32)
-    hi = jnp.asarray(problem.hi, jnp.float32)
-    to_box, to_z = _to_box, _to_z
-    z = to_z(jnp.asarray(problem.x0, jnp.float32), lo, hi)
-    # the state holds this fit's hyperparameters: built from this fit's settings
-    state = jax.vmap(settings.build().init)(z)
-    trail = []  # the best loss of every row after each step
-    while tracker.running():
-        theta = np.asarray(to_box(z, lo, hi), dtype=float)
-        v, g = problem.value_and_grad_z(z)
-        g_np = np.asarray(g)
-        # a gradient whose square overflows float32 (an optimizer's second moment
-        # would be inf, freezing the row) counts as diverged too
-        with np.errstate(over="ignore"):
-            ok = np.isfinite(v) & np.all(np.isfinite(np.square(g_np, dtype=np.float32)), axis=1)
-        tracker.record(theta[:, None], v[:, None])
-        # a diverged row (loss or gradient not finite) steps halfway back to its
-        # best point, or to the box centre (z = 0) when it has none or is there
-        z_best = to_z(jnp.asarray(tracker.best_theta, jnp.float32), lo, hi)
-        away = jnp.any(jnp.abs(z_best - z) > 1e-6, axis=1, keepdims=True)
-        z_best = jnp.where(jnp.asarray(tracker.found)[:, None] & away, z_best, 0.0)
-        z, state = update(jnp.where(jnp.asarray(ok)[:, None], g, 0.0), state, z,
-                          jnp.asarray(ok), 0.5 * (z + z_best))
-        # a vanishing gradient stops a row as converged
-        gnorm = np.max(np.abs(np.where(ok[:, None], g_np, np.inf)), axis=1)
-        trail.append(tracker.best_loss.copy())
-        tracker.end_iteration(converged=(gnorm < tracker.tol)[tracker.active])
-    # a row that used every step converged if its best loss plateaued: improved
-    # by less than tol over the last PLATEAU steps (not a stop rule: Adam often
-    # overshoots for a few steps and then improves again)
-    if len(trail) > PLATEAU:
-        with np.errstate(invalid="ignore"):  # inf - inf: a row that never had a finite loss
-            plateau = (trail[-PLATEAU - 1] - trail[-1] < tracker.tol) & np.isfinite(trail[-1])
-        for r in np.flatnonzero(plateau):
-            if tracker.reason[r] == "max_iter":
-                tracker.finish(r, True)
+class GradBackend(Backend):
+    """``backend='grad'``: optax steps on exact JAX gradients, every row at once."""
+
+    def gradient(self, settings):
+        """Always: every step takes the loss's JAX gradient."""
+        return True
+
+    def finite_bounds(self, settings):
+        """Never: a sigmoid maps a box, a softplus a half-open one, the identity none."""
+        return False
+
+    def coerce(self, optimizer):
+        """An optax ``GradientTransformation`` or a braintools optax optimizer, taken as it is."""
+        if isinstance(optimizer, optax.GradientTransformation):
+            return _Transform(optimizer)
+        tx = getattr(optimizer, "tx", None)  # braintools.optim.OptaxOptimizer
+        if isinstance(tx, optax.GradientTransformation):
+            return _Transform(tx)
+        return None
+
+    def run(self, problem, settings, tracker):
+        """Step every row's unconstrained variable with one jitted, row-vmapped optax update.
+
+        Each step evaluates the loss and gradient of all rows in one call
+        and hands them to ``tracker.record``; a row whose loss or gradient is
+        not finite steps halfway back to its best point (or the box centre)
+        instead. A row stops when the gradient's largest component falls
+        below ``tracker.tol`` (converged) or the tracker stops it
+        (``max_iter``, ``n_iter_no_change``, the callback). At the end a row
+        that used every step is converged if its best loss improved by less
+        than ``tol`` over the last ``PLATEAU`` steps.
+        """
+        update = _compiled(settings)
+        lo = jnp.asarray(problem.lo, jnp.float32)
+        hi = jnp.asarray(problem.hi, jnp.float32)
+        to_box, to_z = _to_box, _to_z
+        z = to_z(jnp.asarray(problem.x0, jnp.float32), lo, hi)
+        # the state holds this fit's hyperparameters: built from this fit's settings
+        state = jax.vmap(settings.build().init)(z)
+        trail = []  # the best loss of every row after each step
+        while tracker.running():
+            theta = np.asarray(to_box(z, lo, hi), dtype=float)
+            v, g = problem.value_and_grad_z(z)
+            g_np = np.asarray(g)
+            # a gradient whose square overflows float32 (an optimizer's second moment
+            # would be inf, freezing the row) counts as diverged too
+            with np.errstate(over="ignore"):
+                ok = np.isfinite(v) & np.all(np.isfinite(np.square(g_np, dtype=np.float32)), axis=1)
+            tracker.record(theta[:, None], v[:, None])
+            # a diverged row (loss or gradient not finite) steps halfway back to its
+            # best point, or to the box centre (z = 0) when it has none or is there
+            z_best = to_z(jnp.asarray(tracker.best_theta, jnp.float32), lo, hi)
+            away = jnp.any(jnp.abs(z_best - z) > 1e-6, axis=1, keepdims=True)
+            z_best = jnp.where(jnp.asarray(tracker.found)[:, None] & away, z_best, 0.0)
+            z, state = update(jnp.where(jnp.asarray(ok)[:, None], g, 0.0), state, z,
+                              jnp.asarray(ok), 0.5 * (z + z_best))
+            # a vanishing gradient stops a row as converged
+            gnorm = np.max(np.abs(np.where(ok[:, None], g_np, np.inf)), axis=1)
+            trail.append(tracker.best_loss.copy())
+            tracker.end_iteration(converged=(gnorm < tracker.tol)[tracker.active])
+        # a row that used every step converged if its best loss plateaued: improved
+        # by less than tol over the last PLATEAU steps (not a stop rule: Adam often
+        # overshoots for a few steps and then improves again)
+        if len(trail) > PLATEAU:
+            with np.errstate(invalid="ignore"):  # inf - inf: a row that never had a finite loss
+                plateau = (trail[-PLATEAU - 1] - trail[-1] < tracker.tol) & np.isfinite(trail[-1])
+            for r in np.flatnonzero(plateau):
+                if tracker.reason[r] == "max_iter":
+                    tracker.finish(r, True)
 
 
-BACKEND = Backend(
-    name="grad", settings=Optax, run=run,
+BACKEND = GradBackend(
+    name="grad", settings=Optax,
     summary="optax through the differentiable model (exact JAX gradients)",
     max_iter="optimizer steps (one loss and gradient each)",
-    gradient=lambda s: True, finite_bounds=lambda s: False, coerce=_coerce,
     plateau_converges=True,
 )

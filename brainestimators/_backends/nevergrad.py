@@ -5,9 +5,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._core import Backend, Settings, population_converged
+from ._backend import Backend, Settings
+from ._tracker import population_converged
 
-__all__ = ["Nevergrad", "BACKEND"]
+__all__ = ["Nevergrad", "NevergradBackend", "BACKEND"]
 
 
 class Nevergrad(Settings):
@@ -76,38 +77,54 @@ def make_optimizer(settings, param, budget):
         parametrization=param, budget=budget, num_workers=settings.n_sample, **kwargs)
 
 
-def run(problem, settings, tracker):
-    import nevergrad as ng
+class NevergradBackend(Backend):
+    """``backend='nevergrad'``: one nevergrad optimizer per row, a generation at a time."""
 
-    optims = []
-    for x, seed in zip(problem.x0, problem.seeds):  # rows seeded alike unless restarts
-        param = ng.p.Array(init=np.clip(x, problem.lo, problem.hi), lower=problem.lo,
-                           upper=problem.hi)
-        param.random_state.seed(seed)
-        optim = make_optimizer(settings, param, tracker.max_iter * settings.n_sample)
-        # the start (init, warm start) is the first candidate: a search never
-        # ends worse than where it began
-        optim.suggest(np.clip(x, problem.lo, problem.hi))
-        optims.append(optim)
-    n = settings.n_sample
-    while tracker.running():
-        active = tracker.active.copy()
-        cands = [[o.ask() for _ in range(n)] if a else None for o, a in zip(optims, active)]
-        thetas = np.stack([np.stack([c.value for c in row]) if row is not None
-                           else np.repeat(tracker.best_theta[r][None], n, axis=0)
-                           for r, row in enumerate(cands)])
-        losses = tracker.record(thetas, problem.losses(thetas))
-        for o, row, row_losses in zip(optims, cands, losses):
-            if row is not None:
-                for c, v in zip(row, row_losses):
-                    o.tell(c, float(v) if np.isfinite(v) else 1e300)
-        tracker.end_iteration(converged=population_converged(
-            thetas[active], losses[active], problem.lo, problem.hi, tracker.tol))
+    def candidates(self, settings, n_params):
+        """``n_sample``: a generation is evaluated in one call."""
+        return settings.n_sample
+
+    def run(self, problem, settings, tracker):
+        """Ask every active row's optimizer ``n_sample`` candidates, evaluate all rows in one call.
+
+        Each row gets its own optimizer seeded with its seed, its start
+        suggested first (a search never ends worse than where it began) and
+        a budget of ``max_iter * n_sample``. Every generation's losses go to
+        ``tracker.record`` and back to the optimizers (a diverged candidate
+        is told 1e300); a row stops when its generation collapses
+        (:func:`~._tracker.population_converged` with ``tracker.tol``) or the
+        tracker stops it (``max_iter``, ``n_iter_no_change``, the callback).
+        """
+        import nevergrad as ng
+
+        optims = []
+        for x, seed in zip(problem.x0, problem.seeds):  # rows seeded alike unless restarts
+            param = ng.p.Array(init=np.clip(x, problem.lo, problem.hi), lower=problem.lo,
+                               upper=problem.hi)
+            param.random_state.seed(seed)
+            optim = make_optimizer(settings, param, tracker.max_iter * settings.n_sample)
+            # the start (init, warm start) is the first candidate: a search never
+            # ends worse than where it began
+            optim.suggest(np.clip(x, problem.lo, problem.hi))
+            optims.append(optim)
+        n = settings.n_sample
+        while tracker.running():
+            active = tracker.active.copy()
+            cands = [[o.ask() for _ in range(n)] if a else None for o, a in zip(optims, active)]
+            thetas = np.stack([np.stack([c.value for c in row]) if row is not None
+                               else np.repeat(tracker.best_theta[r][None], n, axis=0)
+                               for r, row in enumerate(cands)])
+            losses = tracker.record(thetas, problem.losses(thetas))
+            for o, row, row_losses in zip(optims, cands, losses):
+                if row is not None:
+                    for c, v in zip(row, row_losses):
+                        o.tell(c, float(v) if np.isfinite(v) else 1e300)
+            tracker.end_iteration(converged=population_converged(
+                thetas[active], losses[active], problem.lo, problem.hi, tracker.tol))
 
 
-BACKEND = Backend(
-    name="nevergrad", settings=Nevergrad, run=run,
+BACKEND = NevergradBackend(
+    name="nevergrad", settings=Nevergrad,
     summary="nevergrad ask/tell, each generation of ``n_sample`` candidates in one vmapped call",
     max_iter="generations of ``n_sample`` candidates",
-    candidates=lambda s, n_params: s.n_sample,
 )

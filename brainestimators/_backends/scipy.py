@@ -9,9 +9,10 @@ import numpy as np
 import scipy.optimize
 from sklearn.utils._param_validation import Interval
 
-from ._core import Backend, Settings, population_converged
+from ._backend import Backend, Settings
+from ._tracker import population_converged
 
-__all__ = ["Scipy", "BACKEND"]
+__all__ = ["Scipy", "ScipyBackend", "BACKEND"]
 
 GRADIENT_METHODS = {"L-BFGS-B", "BFGS", "CG", "TNC", "SLSQP", "trust-constr", "Newton-CG"}
 CONSTRAINED_METHODS = {"SLSQP", "trust-constr", "COBYLA", "COBYQA"}
@@ -128,20 +129,47 @@ def _fit_local(problem, settings, tracker, r):
     tracker.finish(r, min(success)[1] if success else False)
 
 
-def run(problem, settings, tracker):
-    fit = _fit_de if settings.is_de else _fit_local
-    for r in range(problem.n_rows):  # scipy has no ask/tell: rows one after another
-        fit(problem, settings, tracker, r)
+class ScipyBackend(Backend):
+    """``backend='scipy'``: ``minimize`` or ``differential_evolution``, row by row."""
+
+    def gradient(self, settings):
+        """For the gradient methods (``'L-BFGS-B'``, ``'BFGS'``, ``'SLSQP'``, ...)."""
+        return settings.method in GRADIENT_METHODS
+
+    def finite_bounds(self, settings):
+        """For differential evolution only; local methods take open ends."""
+        return settings.is_de
+
+    def constraints(self, settings):
+        """With ``'SLSQP'``, ``'trust-constr'``, ``'COBYLA'`` or ``'COBYQA'``."""
+        return settings.method in CONSTRAINED_METHODS
+
+    def candidates(self, settings, n_params):
+        """Differential evolution's population, ``popsize * n_params``; else 1."""
+        return settings.popsize * max(1, n_params) if settings.is_de else 1
+
+    def run(self, problem, settings, tracker):
+        """Fit the rows one after another (scipy has no ask/tell).
+
+        A local method runs ``minimize`` from ``x0`` and then from random
+        points of the box, one restart per iteration, every evaluation
+        (with its JAX gradient for gradient methods) going to
+        ``tracker.record``; ``tol`` is scipy's ``tol`` and the row is
+        converged if its best restart's ``success`` holds. Differential
+        evolution evaluates each generation's population in one call, passes
+        ``max_iter`` and ``tol`` to scipy, and stops when the population
+        collapses (:func:`~._tracker.population_converged`) or the tracker
+        stops the row (``n_iter_no_change``, the callback).
+        """
+        fit = _fit_de if settings.is_de else _fit_local
+        for r in range(problem.n_rows):  # scipy has no ask/tell: rows one after another
+            fit(problem, settings, tracker, r)
 
 
-BACKEND = Backend(
-    name="scipy", settings=Scipy, run=run,
+BACKEND = ScipyBackend(
+    name="scipy", settings=Scipy,
     summary="scipy.optimize: local methods with exact JAX gradients (or derivative-free), "
             "or differential evolution with the population in one vmapped call",
     max_iter="random restarts of a local method (the first from ``init``), or generations "
              "of differential evolution",
-    gradient=lambda s: s.method in GRADIENT_METHODS,
-    finite_bounds=lambda s: s.is_de,
-    constraints=lambda s: s.method in CONSTRAINED_METHODS,
-    candidates=lambda s, n_params: s.popsize * max(1, n_params) if s.is_de else 1,
 )
