@@ -7,7 +7,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._backends import CONSTRAINT_TOL, Problem, StopFitting, Tracker, box_points
+from ._backends import CONSTRAINT_TOL, Problem, StopFitting, Tracker
+from ._layout import box_points
 from ._cost import check_fit_cost
 from ._stack import user_stacklevel
 
@@ -108,15 +109,14 @@ def run_fit(plan, target, drive, x0=None, *, row_fixed=None, seeds=None, keys=No
     max_iter = stop.max_iter
     if x0 is None:
         x0 = np.tile(np.asarray(plan.x0, float), (target.shape[0], 1))
-    n_params = plan.layout.size
     # refuse or warn before anything is compiled: one evaluation simulates the
     # candidates of every row (driven fits: every sample)
     # (n_draws draws each; analytic moments simulate nothing)
     n_sims = target.shape[0] * (plan.config.n_draws if plan.config.mode == "target"
                                 else target.shape[1])
     if plan.config.fc_from != "moments":
-        check_fit_cost(plan.config.sim, backend.candidates(settings, n_params), n_sims,
-                       backend.gradient(settings), max_iter, plan.fixed)
+        check_fit_cost(plan.config.sim, plan.candidates, n_sims, plan.gradient, max_iter,
+                       plan.fixed)
     row_fixed = {k: jnp.asarray(v, jnp.float32) for k, v in (row_fixed or {}).items()}
     for k, v in row_fixed.items():
         if k not in plan.fixed or v.shape != (len(x0),) + tuple(plan.fixed[k].shape):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["Entry", "Layout", "expand"]
+__all__ = ["Entry", "Layout", "expand", "box_points"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +121,10 @@ def expand(entries, theta, fixed):
         else:
             p[e.target] = p[e.target] + v * fixed["maps:" + e.target][e.map_index]
     return p
+
+
+def box_points(lo, hi, rng, n):
+    """``n`` points drawn uniformly in the box ``[lo, hi]`` (half-open: a unit-scale span)."""
+    lo = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi - 1, -1))
+    hi = np.where(np.isfinite(hi), hi, lo + np.maximum(1.0, np.abs(lo)))
+    return rng.uniform(lo, hi, size=(n, len(lo)))

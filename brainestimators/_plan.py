@@ -45,7 +45,9 @@ class FitPlan:
     (model parameters, connectivity, noise level, maps); ``layout`` maps the
     flat parameter vector to names and boxes; ``x0``, ``seed`` and
     ``stopping`` are the start point, the seed of the noise and the backend's
-    sampling, and the stopping settings.
+    sampling, and the stopping settings; ``candidates`` (parameter sets per
+    evaluation) and ``gradient`` (differentiates the loss) are the backend's,
+    for the cost guard.
     """
 
     config: EvalConfig
@@ -57,6 +59,8 @@ class FitPlan:
     x0: tuple = ()
     seed: int = 0
     stopping: Stopping = Stopping()
+    candidates: int = 1
+    gradient: bool = False
 
     @property
     def evaluator(self):
@@ -293,7 +297,8 @@ def make_plan(model, mode, n_time, n_regions, *, drive_kind="none", n_outputs=No
     x0 = start_point(model, layout, fixed, previous) if fitting and start else np.zeros(0)
     return FitPlan(config, layout, fixed, backend, settings,
                    _constraints(p["constraints"], backend, settings, names),
-                   tuple(float(v) for v in x0), seed, stopping)
+                   tuple(float(v) for v in x0), seed, stopping,
+                   int(backend.candidates(settings, layout.size)), bool(backend.gradient(settings)))
 
 
 def start_point(model, layout, fixed, previous=None):

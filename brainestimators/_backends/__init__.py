@@ -9,7 +9,8 @@ fit runs with.
 from .._registry import choices_error, lookup
 from . import evosax, grad, nevergrad, scipy
 from ._backend import Backend, Settings
-from ._problem import Problem, box_points
+from .._layout import box_points
+from ._problem import Problem
 from ._tracker import CONSTRAINT_TOL, FitProgress, StopFitting, Tracker
 
 __all__ = ["BACKENDS", "SETTINGS_TYPES", "CONSTRAINT_TOL", "Backend", "FitProgress", "Problem",

@@ -6,7 +6,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["Problem", "box_points"]
+from .._layout import box_points
+
+__all__ = ["Problem"]
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,3 @@ class Problem:
     def random_points(self, rng, n):
         """``n`` points drawn uniformly in the box (see :func:`box_points`)."""
         return box_points(self.lo, self.hi, rng, n)
-
-
-def box_points(lo, hi, rng, n):
-    """``n`` points drawn uniformly in the box ``[lo, hi]`` (half-open: a unit-scale span)."""
-    lo = np.where(np.isfinite(lo), lo, np.where(np.isfinite(hi), hi - 1, -1))
-    hi = np.where(np.isfinite(hi), hi, lo + np.maximum(1.0, np.abs(lo)))
-    return rng.uniform(lo, hi, size=(n, len(lo)))
