@@ -187,13 +187,15 @@ def test_every_module_has_a_layer(module):
 def setup_entries(est, X):
     """``{module: entries}`` of setting up ``est.fit(X)``, from ``fit`` to the backend's ``run``.
 
-    ``est`` is fitted once first, so that compiling the evaluator (which
-    runs the model's code under JAX's tracer) is not counted. An entry is a function of one module calling into another module; the
-    calls one function makes into the same module count once (a loop over
-    values is one visit). A subpackage (``_backends/``) counts as one module:
-    its classes call their base classes' methods across its files. Property reads of frozen values (and what runs
-    inside them) and calls from library or generated code (scikit-learn
-    reading the tags, a dataclass ``__init__``) are not entries.
+    ``est`` is fitted once first, so that compiling the evaluator (which runs
+    the model's code under JAX's tracer) is not counted. An entry is a
+    function of one module calling into another module; the calls one
+    function makes into the same module count once (a loop over values is
+    one visit). A subpackage (``_backends/``) counts as one module: its
+    classes call their base classes' methods across its files. Property
+    reads of frozen values (and what runs inside them) and calls from
+    library or generated code (scikit-learn reading the tags, a dataclass
+    ``__init__``) are not entries.
     """
     import collections
     import inspect
