@@ -18,7 +18,9 @@ brain map per row for a null model, or one weighting of a joint objective
 per row for a Pareto sweep.
 """
 
+import operator
 from dataclasses import dataclass
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -27,9 +29,11 @@ from ._cache import LRU, TRACES
 from ._layout import expand
 from ._moments import model_moments
 from ._objectives import JointObjective
+from ._registry import lookup
 from ._simulation import SimConfig, simulate
 
-__all__ = ["EvalConfig", "Evaluator", "Prepared", "get_evaluator", "box", "unbox"]
+__all__ = ["EvalConfig", "Evaluator", "Prepared", "get_evaluator", "box", "unbox", "READOUTS",
+           "Readout", "get_readout"]
 
 _EVALUATORS = LRU("evaluators", 64)
 _FORWARD_MAX = 4  # parameters up to which gradients are taken in forward mode
@@ -95,16 +99,37 @@ class Prepared:
         return cls(children[0])
 
 
+@dataclass(frozen=True)
+class Readout:
+    """Registry entry of a readout: a driven trajectory ``(n_time, n_outputs)`` -> one row."""
+
+    name: str
+    reduce: object
+    summary: str
+
+
+def _amplitude(traj):
+    return jnp.sqrt(2.0 * jnp.mean(traj**2, axis=0))
+
+
+#: Readouts of a driven trajectory (``readout=``; a callable is accepted too).
+READOUTS = {r.name: r for r in (
+    Readout("mean", partial(jnp.mean, axis=0), "the time average"),
+    Readout("std", partial(jnp.std, axis=0), "the standard deviation over time"),
+    Readout("amplitude", _amplitude, "sqrt(2 mean(x^2)): a sinusoid's amplitude"),
+    Readout("last", operator.itemgetter(-1), "the last sample"),
+)}
+
+
+def get_readout(name):
+    """The :class:`Readout` registered as ``name``."""
+    return lookup(READOUTS, name, "readout", " or a callable readout(trajectory)")
+
+
 def _readout(kind, traj):
     if callable(kind):
         return jnp.reshape(kind(traj), (-1,))
-    if kind == "mean":
-        return jnp.mean(traj, axis=0)
-    if kind == "std":
-        return jnp.std(traj, axis=0)
-    if kind == "amplitude":
-        return jnp.sqrt(2.0 * jnp.mean(traj**2, axis=0))
-    return traj[-1]  # 'last'
+    return get_readout(kind).reduce(traj)
 
 
 def box(z, lo, hi):

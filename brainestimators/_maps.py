@@ -233,12 +233,8 @@ def resolve_maps(per_region, connectivity, X, n_regions):
         rows = []
         for v in map_spec(value):
             if isinstance(v, str):
-                if v not in MAPS:
-                    raise ValueError(
-                        f"per_region[{name!r}] names an unknown map {v!r}; built-in maps are "
-                        f"{sorted(MAPS)}, or give an array of shape (n_regions,) = "
-                        f"({n_regions},).")
-                entry = MAPS[v]
+                entry = lookup(MAPS, v, f"per_region[{name!r}]'s map",
+                               f" or an array of shape (n_regions,) = ({n_regions},)")
                 if entry.uses_data and X is None:
                     rows.append(np.zeros(n_regions))
                     continue
@@ -378,10 +374,8 @@ def resolve_values(values, X, sample_dt, n_regions):
     """
     out = dict(values)
     for k in derived_names(values):
-        if values[k] not in VALUES:
-            raise ValueError(
-                f"parameter {k!r} names {values[k]!r}, which is not a value computed from "
-                f"recordings; those are {sorted(VALUES)}.")
+        entry = lookup(VALUES, values[k], f"parameter {k!r}, a value computed from recordings,",
+                       " or a number")
         out[k] = (np.zeros(n_regions) if X is None
-                  else np.asarray(VALUES[values[k]].compute(X, sample_dt), dtype=float))
+                  else np.asarray(entry.compute(X, sample_dt), dtype=float))
     return out

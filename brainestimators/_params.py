@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import BACKENDS, SETTINGS_TYPES
+from ._evaluator import READOUTS
 from ._maps import VALUES
 from ._objectives import OBJECTIVES, Objective
 from ._network import COUPLINGS
@@ -26,7 +27,6 @@ from ._uncertainty import UNCERTAINTY
 __all__ = ["Param", "COMMON", "NETWORK", "RESERVED", "READOUTS", "common_constraints",
            "parameters_doc", "FITTED_ATTRIBUTES"]
 
-READOUTS = ("mean", "std", "amplitude", "last")
 _MS = [Interval(Real, 0, np.inf, closed="neither"), u.Quantity]  # finite, > 0
 
 

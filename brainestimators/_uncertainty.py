@@ -32,6 +32,7 @@ Hessian's eigenvalues comparable across parameters (:func:`identifiability`).
 
 import numbers
 import warnings
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -40,15 +41,33 @@ from scipy.stats import norm
 
 from ._bootstrap import bootstrap
 from ._cache import LRU
+from ._registry import lookup
 from ._predict import in_chunks
 from ._predict import sample as _sample_rows
 
-__all__ = ["UNCERTAINTY", "CONDITION_LIMIT", "FLAT_WIDTH", "FLAT_SNR", "estimate",
+__all__ = ["UNCERTAINTY", "UncertaintyMethod", "get_uncertainty", "CONDITION_LIMIT", "FLAT_WIDTH", "FLAT_SNR", "estimate",
            "gradient_variance", "identifiability", "intervals", "criterion", "stand_in_rows",
            "sample_cov"]
 
+@dataclass(frozen=True)
+class UncertaintyMethod:
+    """Registry entry of an ``uncertainty=`` method (computed by :func:`estimate`)."""
+
+    name: str
+    summary: str
+
+
 #: Methods of the ``uncertainty`` constructor argument.
-UNCERTAINTY = ("sandwich", "bootstrap")
+UNCERTAINTY = {m.name: m for m in (
+    UncertaintyMethod("sandwich", "the M-estimation sandwich H^-1 V H^-1 at the optimum"),
+    UncertaintyMethod("bootstrap", "a parametric bootstrap: cohorts simulated at the optimum, "
+                      "refitted as one batched fit"),
+)}
+
+
+def get_uncertainty(name):
+    """The :class:`UncertaintyMethod` registered as ``name``."""
+    return lookup(UNCERTAINTY, name, "uncertainty")
 #: A box-scaled Hessian with a larger condition number flags a sloppy fit.
 CONDITION_LIMIT = 100.0
 #: A 95 % interval wider than this fraction of the box, along any direction,
@@ -265,7 +284,7 @@ def estimate(plan, theta, target, drive, method, n_replicates):
     H = at.box_hessian()
     V, loss_se = gradient_variance(at, n_replicates)
     out = {}
-    if method == "sandwich":
+    if get_uncertainty(method).name == "sandwich":
         lam = np.linalg.eigvalsh(H)
         if lam[0] > 0 and np.all(np.isfinite(V)):
             Hinv = np.linalg.inv(H)

@@ -120,7 +120,7 @@ def test_peak_frequency_is_computed_in_fit(cohort):
 
 def test_map_errors_say_what_is_expected(cohort):
     d = cohort
-    with pytest.raises(ValueError, match="unknown map 'myelin'"):
+    with pytest.raises(ValueError, match=r"per_region\['a'\]'s map must be one of .* got 'myelin'"):
         whole_brain_hopf(d, per_region={"a": ["myelin"]}).fit(d.bold)
     with pytest.raises(ValueError, match=r"\(n_maps, 6\)"):
         whole_brain_hopf(d, per_region={"a": np.ones(5)}).fit(d.bold)

@@ -9,10 +9,12 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import brainestimators as be
 from brainestimators._backends import BACKENDS, Backend, get_backend, resolve_backend
+from brainestimators._evaluator import READOUTS, get_readout
 from brainestimators._maps import MAPS, VALUES, get_map, get_value
 from brainestimators._network import COUPLINGS, get_coupling
 from brainestimators._objectives import OBJECTIVES, get_objective
 from brainestimators._observations import OBSERVATIONS, get_observation
+from brainestimators._uncertainty import UNCERTAINTY, get_uncertainty
 
 from _data import hopf_recordings
 
@@ -24,11 +26,13 @@ REGISTRIES = {
     "map": (MAPS, get_map),
     "value": (VALUES, get_value),
     "scorer": (OBJECTIVES, be.get_scorer),
+    "readout": (READOUTS, get_readout),
+    "uncertainty": (UNCERTAINTY, get_uncertainty),
 }
 
 
 @pytest.mark.parametrize("what", ["backend", "objective", "observation", "coupling", "map",
-                                  "value"])
+                                  "value", "readout", "uncertainty"])
 def test_every_registry_maps_names_to_frozen_entries(what):
     registry, get = REGISTRIES[what]
     assert isinstance(registry, dict) and registry
