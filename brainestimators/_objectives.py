@@ -347,8 +347,12 @@ def _joint(components, weights):
         def from_moments(m):
             return tuple(c.from_moments(m) for c in components)
 
-        from_moments.lagged = any(getattr(c.from_moments, "lagged", False) for c in components
-                                  if c.from_moments is not None)
+        parts = [c.from_moments for c in components if c.from_moments is not None]
+        from_moments.lagged = any(getattr(f, "lagged", False) for f in parts)
+        from_moments.region = any(getattr(f, "region", True) for f in parts)
+        if any(hasattr(f, "spectral_lags") for f in parts):  # the longest segment
+            from_moments.spectral_lags = lambda n: max(f.spectral_lags(n) for f in parts
+                                                       if hasattr(f, "spectral_lags"))
 
         name = "+".join(c.name if w == 1 else f"{w:g}*{c.name}"
                         for c, w in zip(components, weights))
@@ -420,4 +424,9 @@ _CALLABLES = LRU("callable_objectives", 64)
 def _callable(fn):
     # One Objective per callable (the function is the key), so clones that
     # share a callable objective share one compiled evaluator.
-    return _CALLABLES.get(fn, lambda: Objective(fn, False, getattr(fn, "__name__", "custom")))
+    # A builder's loss (``log_psd_distance(sfreq=160)``) brings its ``prepare`` /
+    # ``compare`` / ``match`` / ``from_moments``, as a registered one does.
+    return _CALLABLES.get(fn, lambda: Objective(
+        fn, False, getattr(fn, "__name__", "custom"),
+        **{attr: getattr(fn, attr, None) for attr in ("prepare", "compare", "match",
+                                                      "from_moments")}))
