@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fit import RowFits, best_row, restarts, run_fit, warn_rows
 from ._derived import draw_unfitted, fitted_maps, per_subset, with_values
+from ._expected_spectra import expected_log_psd
 from ._layout import expand
 from ._maps import derived_names, resolve_maps, resolve_values, uses_data
 from ._moments import checked_moments
@@ -26,6 +27,7 @@ from ._plan import Model, connectivity, make_plan, model_regions, start_point
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
+from ._sensor_moments import autocovariance
 from ._specs import get_spec
 from ._uncertainty import estimate, intervals, profile_intervals
 from ._validation import as_magnitude, check_driven, check_recordings
@@ -473,23 +475,59 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ValueError
             Where the fixed point is unstable, naming the eigenvalue.
         """
+        plan, theta = self._undriven_plan(2)
+        return checked_moments(plan.config.sim, expand(plan.config.fitted, theta, plan.fixed),
+                               tuple(float(t) for t in lags))
+
+    def _undriven_plan(self, n_time):
+        """Plan and theta of the undriven model: fitted, or at the constructor values."""
         if hasattr(self, "best_params_"):
             if self.fit_mode_ != "target":
                 raise ValueError("moments are those of the undriven model: fit(X) models only.")
-            plan, theta, _, _ = self._fitted_plan(np.zeros((1, self.n_features_in_,
-                                                            self.n_regions_)))
-        else:
-            self._validate_params()
-            model = self._model()
-            if derived_names(model.values):
-                raise ValueError(f"parameters {derived_names(model.values)} are computed from "
-                                 "recordings in fit: fit first, or give them as numbers.")
-            conn = connectivity(model.params)
-            plan = make_plan(model, "target", 2, 1 if conn is None else conn.shape[0],
-                             fitting=False)
-            theta = jnp.zeros(0, jnp.float32)
-        return checked_moments(plan.config.sim, expand(plan.config.fitted, theta, plan.fixed),
-                               tuple(float(t) for t in lags))
+            n_cols = getattr(self, "n_channels_", self.n_regions_)
+            plan, theta, _, _ = self._fitted_plan(np.zeros((1, n_time, n_cols)))
+            return plan, theta
+        self._validate_params()
+        model = self._model()
+        if derived_names(model.values):
+            raise ValueError(f"parameters {derived_names(model.values)} are computed from "
+                             "recordings in fit: fit first, or give them as numbers.")
+        conn = connectivity(model.params)
+        n = 1 if conn is None else conn.shape[0]
+        if model.sensors:
+            n = len(model.params["lead_field"])
+        return make_plan(model, "target", n_time, n, fitting=False), jnp.zeros(0, jnp.float32)
+
+    def expected_spectrum(self, nperseg, sfreq=1.0, fmin=None, fmax=None):
+        """The expected log10 Welch spectrum of a recording, linearised at the fixed point.
+
+        At the fitted parameters (the constructor values if unfitted): the
+        limit of the mean Welch spectrum (``nperseg`` samples a segment) of
+        many recordings of the model's step linearised at its stable fixed
+        point, sensors (with ``observation='eeg'`` or ``'meg'``, sensor noise
+        included) or monitored regions. What ``fc_from='moments'`` compares
+        with the data's spectra (:ref:`moments`).
+
+        Returns
+        -------
+        freqs : ndarray of shape (n_freqs,)
+            In the band ``[fmin, fmax]`` (Hz with ``sfreq``), DC dropped.
+        log10_psd : ndarray of shape (n_freqs, n_columns)
+
+        Raises
+        ------
+        ValueError
+            Where the fixed point is unstable.
+        """
+        plan, theta = self._undriven_plan(int(nperseg))
+        params = expand(plan.config.fitted, theta, plan.fixed)
+        f, lp = expected_log_psd(autocovariance(plan.config.sim, params, int(nperseg)),
+                                 int(nperseg), sfreq, fmin, fmax)
+        lp = np.asarray(lp, dtype=float)
+        if not np.all(np.isfinite(lp)):
+            raise ValueError("the expected spectrum is not finite: the linearised model's fixed "
+                             "point is unstable (see moments() for the eigenvalue).")
+        return np.asarray(f, dtype=float), lp
 
     def simulate(self, n_samples=1, X=None, *, n_time=None, random_state=None):
         """Draw recordings from the model, like ``GaussianMixture.sample``.
