@@ -27,7 +27,7 @@ from ._plan import Model, connectivity, make_plan, model_regions, start_point
 from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
-from ._sensor_moments import autocovariance
+from ._sensor_moments import compiled_autocovariance
 from ._specs import get_spec
 from ._uncertainty import estimate, intervals, profile_intervals
 from ._validation import as_magnitude, check_driven, check_recordings
@@ -475,17 +475,18 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ValueError
             Where the fixed point is unstable, naming the eigenvalue.
         """
-        plan, theta = self._undriven_plan(2)
+        plan, theta = self._undriven_plan()
         return checked_moments(plan.config.sim, expand(plan.config.fitted, theta, plan.fixed),
                                tuple(float(t) for t in lags))
 
-    def _undriven_plan(self, n_time):
-        """Plan and theta of the undriven model: fitted, or at the constructor values."""
+    def _undriven_plan(self, n_time=None):
+        """Plan and theta of the undriven model: fitted (recordings as long as the
+        training ones), or at the constructor values (``n_time``, default 2)."""
         if hasattr(self, "best_params_"):
             if self.fit_mode_ != "target":
                 raise ValueError("moments are those of the undriven model: fit(X) models only.")
             n_cols = getattr(self, "n_channels_", self.n_regions_)
-            plan, theta, _, _ = self._fitted_plan(np.zeros((1, n_time, n_cols)))
+            plan, theta, _, _ = self._fitted_plan(np.zeros((1, self.n_features_in_, n_cols)))
             return plan, theta
         self._validate_params()
         model = self._model()
@@ -496,7 +497,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         n = 1 if conn is None else conn.shape[0]
         if model.sensors:
             n = len(model.params["lead_field"])
-        return make_plan(model, "target", n_time, n, fitting=False), jnp.zeros(0, jnp.float32)
+        return (make_plan(model, "target", n_time or 2, n, fitting=False),
+                jnp.zeros(0, jnp.float32))
 
     def expected_spectrum(self, nperseg, sfreq=1.0, fmin=None, fmax=None):
         """The expected log10 Welch spectrum of a recording, linearised at the fixed point.
@@ -521,8 +523,8 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         """
         plan, theta = self._undriven_plan(int(nperseg))
         params = expand(plan.config.fitted, theta, plan.fixed)
-        f, lp = expected_log_psd(autocovariance(plan.config.sim, params, int(nperseg)),
-                                 int(nperseg), sfreq, fmin, fmax)
+        r = compiled_autocovariance(plan.config.sim, params, int(nperseg))
+        f, lp = expected_log_psd(r, int(nperseg), sfreq, fmin, fmax)
         lp = np.asarray(lp, dtype=float)
         if not np.all(np.isfinite(lp)):
             raise ValueError("the expected spectrum is not finite: the linearised model's fixed "

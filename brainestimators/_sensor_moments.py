@@ -21,7 +21,7 @@ from ._linearise import step_system
 from ._moments import lyapunov
 from ._observations import get_observation
 
-__all__ = ["readout", "sample_interval", "autocovariance"]
+__all__ = ["readout", "sample_interval", "autocovariance", "compiled_autocovariance"]
 
 
 def readout(cfg, params):
@@ -66,3 +66,8 @@ def autocovariance(cfg, params, n_lags):
     if cfg.sensor_noise:  # white, per channel, added after the reference
         r = r.at[0].add(params["sensor_noise"] ** 2)
     return r
+
+
+#: :func:`autocovariance` compiled once per configuration and number of lags
+#: (host-side callers: ``expected_spectrum``).
+compiled_autocovariance = jax.jit(autocovariance, static_argnums=(0, 2))

@@ -72,9 +72,11 @@ def test_analytic_sensor_psd_is_the_mean_of_simulations(family, observation, sen
     expected = np.asarray(expected)[1:]
     runs = est.simulate(256, n_time=N_TIME, random_state=1)
     psd = np.stack([np.asarray(welch(x, NPERSEG, 200.0)[1])[1:] for x in runs])
-    err16 = np.mean([np.mean(np.abs(g.mean(0) / expected - 1)) for g in psd.reshape(16, 16,
-                                                                                     *psd.shape[1:])])
+    groups = psd.reshape(16, 16, *psd.shape[1:])  # 16 groups of 16 simulations
+    err16 = np.mean([np.mean(np.abs(g.mean(0) / expected - 1)) for g in groups])
     err256 = np.mean(np.abs(psd.mean(0) / expected - 1))
+    print(f"\n{family} {observation}: mean relative error, 16 runs {err16:.4f}, "
+          f"256 runs {err256:.4f}")
     assert err256 < err16 / 2.5, (err16, err256)
     assert err256 < 0.03, err256
 
