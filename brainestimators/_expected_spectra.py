@@ -59,8 +59,10 @@ def expected_welch(autocov, nperseg, sfreq=1.0):
     >>> import numpy as np
     >>> r = np.zeros((64, 1)); r[0] = 1.0  # white noise of variance 1
     >>> f, p = expected_welch(r, 64, sfreq=100.0)
-    >>> bool(np.allclose(p[1:-1], 2 / 100.0, rtol=1e-5))
+    >>> bool(np.allclose(p[2:-1], 2 / 100.0, rtol=1e-5))  # one-sided: 2 / sfreq
     True
+    >>> [round(float(v) * 50, 4) for v in p[:2, 0]]  # removing each segment's mean
+    [0.1667, 0.8333]
     """
     n = int(nperseg)
     r = jnp.asarray(autocov)[:n]

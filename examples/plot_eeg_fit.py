@@ -50,9 +50,10 @@ est = be.HopfRegressor(
     transient=250.0, observation="eeg", lead_field=lead, fc_from="moments",
     objective={be.log_psd_distance(sfreq=160.0, fmin=1, fmax=40, nperseg=160): 1.0,
                be.spectral_peak(sfreq=160.0, fmin=7, fmax=14, nperseg=160): 1.0},
-    bounds={"a": (-0.3, -0.003), "w": (0.5 * HZ, 14 * HZ), "noise_sigma": (0.001, 0.2)},
+    bounds={"a": (-0.3, -0.003), "w": (0.5 * HZ, 14 * HZ), "noise_sigma": (0.001, 0.2),
+            "k": (0.0, 0.1)},
     per_region=["a", "w", "noise_sigma"],
-    init={"a": [-0.008] * n, "w": list(w0), "noise_sigma": [0.02] * n},
+    init={"a": [-0.008] * n, "w": list(w0), "noise_sigma": [0.02] * n, "k": 0.01},
     optimizer={"learning_rate": 0.2}, max_iter=80, random_state=0)
 est.fit(X[:-1])
 f0 = np.asarray(est.best_params_["w"]) / HZ
