@@ -115,8 +115,9 @@ COMMON = (
           """    n_draws : int, default=1
         Simulated draws (independent noise, batched in one call) whose mean
         summary the objective compares with each row: the mean FC for FC
-        objectives, the pooled FCD density for FCD ones; objectives without
-        a summary average their loss over the draws. More draws: a less
+        objectives, the pooled FCD density for FCD ones, the mean log
+        spectrum (peak, exponent) for the spectrum objectives; objectives
+        without a summary average their loss over the draws. More draws: a less
         noisy estimate of the model's expected statistic, at ``n_draws``
         times the cost."""),
     Param("max_iter", "100", [Interval(Integral, 1, None, closed="left")],

@@ -23,7 +23,7 @@ from brainestimators._expected_spectra import expected_welch
 from brainestimators._layout import expand
 from brainestimators._plan import make_plan, start_point
 from brainestimators._sensor_moments import autocovariance
-from brainestimators._spectra import welch
+from brainestimators._spectra import log_psd, welch
 
 N, M = 4, 6  # regions, channels
 SC = np.random.default_rng(1).uniform(0, 1, (N, N)) * (1 - np.eye(N))
@@ -64,7 +64,9 @@ def _est(family, observation, **kw):
     ("Linear", "eeg", 0.05), ("Hopf", "eeg", 0.0), ("Hopf", "meg", 1e-4)])
 def test_analytic_sensor_psd_is_the_mean_of_simulations(family, observation, sensor_noise):
     """The error of the mean of n simulations' Welch spectra shrinks like 1 / sqrt(n):
-    16x more simulations, at least 2.5x smaller (4x expected)."""
+    16x more simulations, 4x smaller. Measured mean relative error over frequencies and
+    channels, 16 / 256 runs: Linear EEG 0.048 / 0.011, Hopf EEG 0.049 / 0.011, Hopf MEG
+    0.049 / 0.011."""
     est = _est(family, observation, sensor_noise=sensor_noise)
     plan = make_plan(est._model(), "target", N_TIME, M, fitting=False)
     p = expand(plan.config.fitted, jnp.zeros(0), plan.fixed)
@@ -77,8 +79,8 @@ def test_analytic_sensor_psd_is_the_mean_of_simulations(family, observation, sen
     err256 = np.mean(np.abs(psd.mean(0) / expected - 1))
     print(f"\n{family} {observation}: mean relative error, 16 runs {err16:.4f}, "
           f"256 runs {err256:.4f}")
-    assert err256 < err16 / 2.5, (err16, err256)
-    assert err256 < 0.03, err256
+    assert err256 < err16 / 3, (err16, err256)
+    assert err256 < 0.02, err256
 
 
 @pytest.mark.parametrize("build", [log_psd_distance, spectral_peak, aperiodic_exponent])
@@ -123,8 +125,14 @@ def test_fit_to_the_expected_spectrum_recovers_the_frequency_and_damping():
                optimizer={"learning_rate": 0.1}, max_iter=60).fit(X)
     err = {k: est.best_params_[k] / v - 1 for k, v in truth.items()}
     assert abs(err["w"]) < 0.05 and abs(err["a"]) < 0.25, err  # measured: w -0.027, a -0.106
-    # score compares the same expected spectrum: no noise key in it
+    # score compares the same expected spectrum (no noise key in it) that
+    # expected_spectrum returns
     assert np.isclose(est.score(X), est.set_params(random_state=9).score(X), atol=1e-6)
+    f, model = est.expected_spectrum(128, sfreq=200.0, fmin=2, fmax=40)
+    data = [np.asarray(log_psd(x, 128, 200.0, 2, 40)[1]) for x in X]
+    assert model.shape == data[0].shape == (f.size, M)
+    losses = [np.sqrt(np.mean((model - d - np.mean(model - d)) ** 2)) for d in data]
+    assert np.isclose(est.score(X), -np.mean(losses), atol=1e-4)
 
 
 def test_expected_spectra_refuse_what_they_cannot_model():
