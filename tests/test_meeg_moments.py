@@ -61,14 +61,15 @@ def _est(family, observation, **kw):
 
 
 @pytest.mark.parametrize("family,observation,sensor_noise", [
-    ("Linear", "eeg", 0.05), ("Hopf", "eeg", 0.0), ("Hopf", "meg", 1e-4)])
+    ("Linear", "eeg", 0.05), ("Hopf", "eeg", 0.0), ("Hopf", "meg", 1e-4), ("Linear", None, 0.0)])
 def test_analytic_sensor_psd_is_the_mean_of_simulations(family, observation, sensor_noise):
     """The error of the mean of n simulations' Welch spectra shrinks like 1 / sqrt(n):
     16x more simulations, 4x smaller. Measured mean relative error over frequencies and
     channels, 16 / 256 runs: Linear EEG 0.048 / 0.011, Hopf EEG 0.049 / 0.011, Hopf MEG
-    0.049 / 0.011."""
+    0.049 / 0.011, Linear regions (no observation) 0.049 / 0.013."""
     est = _est(family, observation, sensor_noise=sensor_noise)
-    plan = make_plan(est._model(), "target", N_TIME, M, fitting=False)
+    n_cols = N if observation is None else M  # the regions themselves, or channels
+    plan = make_plan(est._model(), "target", N_TIME, n_cols, fitting=False)
     p = expand(plan.config.fitted, jnp.zeros(0), plan.fixed)
     _, expected = expected_welch(autocovariance(plan.config.sim, p, NPERSEG), NPERSEG, 200.0)
     expected = np.asarray(expected)[1:]
