@@ -16,11 +16,12 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._border import fitted_setup, model_of, recordings, setup, store_fit
+from ._border import fitted_setup, model_of, recordings, setup, store_fit, undriven_setup
 from ._derived import draw_unfitted, per_subset
 from ._fit import RowFits, best_row, restarts, run_fit, warn_rows
+from ._expected_spectra import expected_log_psd
 from ._layout import expand
-from ._maps import derived_names, resolve_values
+from ._maps import resolve_values
 from ._moments import checked_moments
 from ._params import common_constraints
 from ._plan import make_plan
@@ -28,6 +29,7 @@ from ._predict import predict as _predict_rows
 from ._predict import sample as _sample_rows
 from ._recipes import for_recordings as _for_recordings
 from ._profiles import profile_intervals
+from ._sensor_moments import compiled_autocovariance
 from ._uncertainty import estimate, intervals
 
 __all__ = ["BaseNeuralMassRegressor"]
@@ -299,22 +301,40 @@ class BaseNeuralMassRegressor(RegressorMixin, BaseEstimator):
         ValueError
             Where the fixed point is unstable, naming the eigenvalue.
         """
-        if hasattr(self, "best_params_"):
-            if self.fit_mode_ != "target":
-                raise ValueError("moments are those of the undriven model: fit(X) models only.")
-            plan, theta, _, _ = fitted_setup(self, np.zeros((1, self.n_features_in_,
-                                                            self.n_regions_)))
-        else:
-            model = model_of(self, fitting=False)
-            if derived_names(model.values):
-                raise ValueError(f"parameters {derived_names(model.values)} are computed from "
-                                 "recordings in fit: fit first, or give them as numbers.")
-            conn = model.conn
-            plan = make_plan(model, "target", 2, 1 if conn is None else conn.shape[0],
-                             fitting=False)
-            theta = jnp.zeros(0, jnp.float32)
+        plan, theta = undriven_setup(self)
         return checked_moments(plan.config.sim, expand(plan.config.fitted, theta, plan.fixed),
                                tuple(float(t) for t in lags))
+
+    def expected_spectrum(self, nperseg, sfreq=1.0, fmin=None, fmax=None):
+        """The expected log10 Welch spectrum of a recording, linearised at the fixed point.
+
+        At the fitted parameters (the constructor values if unfitted): the
+        limit of the mean Welch spectrum (``nperseg`` samples a segment) of
+        many recordings of the model's step linearised at its stable fixed
+        point, sensors (with ``observation='eeg'`` or ``'meg'``, sensor noise
+        included) or monitored regions. What ``fc_from='moments'`` compares
+        with the data's spectra (:ref:`moments`).
+
+        Returns
+        -------
+        freqs : ndarray of shape (n_freqs,)
+            In the band ``[fmin, fmax]`` (Hz with ``sfreq``), DC dropped.
+        log10_psd : ndarray of shape (n_freqs, n_columns)
+
+        Raises
+        ------
+        ValueError
+            Where the fixed point is unstable.
+        """
+        plan, theta = undriven_setup(self, int(nperseg))
+        params = expand(plan.config.fitted, theta, plan.fixed)
+        r = compiled_autocovariance(plan.config.sim, params, int(nperseg))
+        f, lp = expected_log_psd(r, int(nperseg), sfreq, fmin, fmax)
+        lp = np.asarray(lp, dtype=float)
+        if not np.all(np.isfinite(lp)):
+            raise ValueError("the expected spectrum is not finite: the linearised model's fixed "
+                             "point is unstable (see moments() for the eigenvalue).")
+        return np.asarray(f, dtype=float), lp
 
     def simulate(self, n_samples=1, X=None, *, n_time=None, random_state=None):
         """Draw recordings from the model, like ``GaussianMixture.sample``.

@@ -21,7 +21,7 @@ from ._model import make_model
 from ._plan import make_plan
 from ._validation import as_magnitude, check_driven, check_recordings
 
-__all__ = ["model_of", "recordings", "setup", "fitted_setup", "store_fit",
+__all__ = ["model_of", "recordings", "setup", "fitted_setup", "undriven_setup", "store_fit",
            "UNCERTAINTY_ATTRIBUTES"]
 
 #: Attributes of a fit's uncertainty, cleared by every new fit.
@@ -151,6 +151,30 @@ def fitted_setup(est, X, y=None):
     theta = jnp.asarray(plan.layout.flatten(est.best_params_), jnp.float32)
     d = None if drive is None else jnp.asarray(drive, jnp.float32)
     return plan, theta, d, target
+
+
+def undriven_setup(est, n_time=None):
+    """``(plan, theta)`` of the undriven model, for its moments and expected spectra.
+
+    Fitted: at the fitted parameters, recordings as long as the training
+    ones; else at the constructor values (``bounds`` ignored), ``n_time``
+    samples (default 2).
+    """
+    if hasattr(est, "best_params_"):
+        if est.fit_mode_ != "target":
+            raise ValueError("moments are those of the undriven model: fit(X) models only.")
+        n_cols = getattr(est, "n_channels_", est.n_regions_)
+        plan, theta, _, _ = fitted_setup(est, np.zeros((1, est.n_features_in_, n_cols)))
+        return plan, theta
+    model = model_of(est, fitting=False)
+    if derived_names(model.values):
+        raise ValueError(f"parameters {derived_names(model.values)} are computed from "
+                         "recordings in fit: fit first, or give them as numbers.")
+    n = 1 if model.conn is None else model.conn.shape[0]
+    if model.sensors:
+        n = len(model.params["lead_field"])
+    return (make_plan(model, "target", n_time or 2, n, fitting=False),
+            jnp.zeros(0, jnp.float32))
 
 
 def store_fit(est, plan, res, r, ndim, row_fixed=None, batched_by=None):

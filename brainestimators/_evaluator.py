@@ -30,6 +30,7 @@ from ._layout import expand
 from ._moments import model_moments
 from ._objectives import JointObjective
 from ._registry import lookup
+from ._sensor_moments import autocovariance
 from ._simulation import SimConfig, simulate
 
 __all__ = ["EvalConfig", "Evaluator", "Prepared", "get_evaluator", "box", "unbox", "READOUTS",
@@ -62,7 +63,8 @@ class EvalConfig:
         Readout of a driven trajectory (``'readout'`` mode).
     fc_from : {'simulation', 'moments'}
         ``'moments'``: the loss compares the target with the model's analytic
-        FC (:mod:`._moments`) instead of a simulated recording's.
+        FC (:mod:`._moments`) or expected spectrum (:mod:`._sensor_moments`)
+        instead of a simulated recording's.
     n_draws : int
         Simulated draws whose mean summary (FC, FCD density) is compared
         with the target; an objective without summaries averages its loss
@@ -314,10 +316,17 @@ class Evaluator:
         cfg, obj = self.cfg, self.cfg.objective
         p = expand(cfg.fitted, theta, fixed)
         if cfg.fc_from == "moments":
-            lags = ()
-            if getattr(obj.from_moments, "lagged", False):  # one sampling interval, ms
-                lags = (cfg.sim.dt * (cfg.sim.sample_ratio or cfg.sim.sample_every),)
-            return obj.from_moments(model_moments(cfg.sim, p, lags))
+            fm, m = obj.from_moments, {}
+            if getattr(fm, "region", True):  # FC objectives: the monitored regions' moments
+                lags = ()
+                if getattr(fm, "lagged", False):  # one sampling interval, ms
+                    lags = (cfg.sim.dt * (cfg.sim.sample_ratio or cfg.sim.sample_every),)
+                m.update(model_moments(cfg.sim, p, lags))
+            if hasattr(fm, "spectral_lags"):  # spectra: the recording's autocovariance
+                n_time = cfg.sim.n_out
+                m.update(autocov=autocovariance(cfg.sim, p, fm.spectral_lags(n_time)),
+                         n_time=n_time)
+            return fm(m)
         keys = jax.random.split(key, cfg.n_draws)
         draws = jax.vmap(lambda k: simulate(cfg.sim, p, None, k))(keys)
         return jax.tree.map(lambda s: jnp.mean(s, axis=0), jax.vmap(obj.prepare)(draws))

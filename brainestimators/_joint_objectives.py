@@ -106,8 +106,12 @@ def _joint(components, weights):
         def from_moments(m):
             return tuple(c.from_moments(m) for c in components)
 
-        from_moments.lagged = any(getattr(c.from_moments, "lagged", False) for c in components
-                                  if c.from_moments is not None)
+        parts = [c.from_moments for c in components if c.from_moments is not None]
+        from_moments.lagged = any(getattr(f, "lagged", False) for f in parts)
+        from_moments.region = any(getattr(f, "region", True) for f in parts)
+        if any(hasattr(f, "spectral_lags") for f in parts):  # the longest segment
+            from_moments.spectral_lags = lambda n: max(f.spectral_lags(n) for f in parts
+                                                       if hasattr(f, "spectral_lags"))
 
         name = "+".join(c.name if w == 1 else f"{w:g}*{c.name}"
                         for c, w in zip(components, weights))

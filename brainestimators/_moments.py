@@ -35,14 +35,11 @@ parameters, transposed by JAX into the adjoint equation for reverse mode
 (thousands of weights).
 """
 
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.flatten_util import ravel_pytree
 
-from ._simulation import Loop
+from ._linearise import step_system
 
 __all__ = ["lyapunov", "correlation_matrix", "stationary_moments", "hopf_system",
            "linear_system", "discrete_moments", "model_moments", "checked_moments",
@@ -369,24 +366,8 @@ def discrete_moments(cfg, params, lags=(), n_relax=2000, n_newton=3):
         As :func:`stationary_moments`, for the monitored variable;
         ``'jacobian'`` is the one-step map ``M``.
     """
-    cfg = dataclasses.replace(cfg, observation=None, noise=True, delays=None)
-    loop = Loop(cfg, params, None, jax.random.key(0))
-    s0, unravel = ravel_pytree(loop.initial())
-    zeros = loop.noise_rows(jnp.zeros((), jnp.int32))
-    zeros = jax.tree.map(jnp.zeros_like, zeros)
-
-    def f(s, rows=zeros):
-        return ravel_pytree(loop.step(unravel(s), jnp.int32(0), rows))[0]
-
-    # relaxation without gradient; the Newton steps carry the implicit derivative
-    s = jax.lax.stop_gradient(jax.lax.fori_loop(0, n_relax, lambda _, v: f(v), s0))
-    for _ in range(n_newton):
-        s = s - jnp.linalg.solve(jax.jacfwd(f)(s) - jnp.eye(s.size), f(s) - s)
-    M = jax.jacfwd(f)(s)
-    flat_rows, unravel_rows = ravel_pytree(zeros)
-    G = jax.jacfwd(lambda r: f(s, unravel_rows(r)))(flat_rows)
-    H = jax.jacfwd(lambda v: loop.read(unravel(v)))(s)  # the monitored state
-    P = lyapunov(M, G @ G.T, discrete=True)
+    M, Q, H = step_system(cfg, params, n_relax, n_newton)
+    P = lyapunov(M, Q, discrete=True)
     cov = H @ P @ H.T
     lagged = []
     for m in lags:

@@ -288,7 +288,11 @@ def as_objective(objective):
         return get_objective(objective)
     if callable(objective):
         name = getattr(objective, "__name__", "custom")
-        return _CALLABLES.get(objective, lambda: Objective(objective, False, name))
+        # a builder's loss (``log_psd_distance(sfreq=160)``) brings its ``prepare`` /
+        # ``compare`` / ``match`` / ``from_moments``, as a registered one does
+        return _CALLABLES.get(objective, lambda: Objective(
+            objective, False, name, **{attr: getattr(objective, attr, None) for attr in (
+                "prepare", "compare", "match", "from_moments")}))
     raise TypeError(
         f"objective must be a name, an Objective or a callable, got {type(objective).__name__}."
     )

@@ -106,20 +106,26 @@ COMMON = (
         term)."""),
     Param("fc_from", "'simulation'", [StrOptions({"simulation", "moments"})],
           """    fc_from : {'simulation', 'moments'}, default='simulation'
-        Where the model's FC compared with the data comes from in ``fit(X)``
-        and ``score``. ``'moments'``: the analytic, noise-free FC of the
-        model linearised at its stable fixed point (a Lyapunov solve, see
-        :ref:`moments`): the *expected* FC of the monitored variable (Hopf's
-        ``x``, also when ``observation='bold'``), for FC objectives
-        (``'fc_corr'``, ``'fc_rmse'``, ``'fc_lag_corr'``) only; an unstable
-        candidate scores as diverged. ``'simulation'``: the FC of ``n_draws`` simulated
+        Where the model's statistic compared with the data comes from in
+        ``fit(X)`` and ``score``. ``'moments'``: the analytic, noise-free
+        statistic of the model linearised at its stable fixed point (a
+        Lyapunov solve, see :ref:`moments`), for FC objectives (``'fc_corr'``,
+        ``'fc_rmse'``, ``'fc_lag_corr'``: the *expected* FC of the monitored
+        variable, Hopf's ``x`` also when ``observation='bold'``) and spectrum
+        objectives (``'log_psd'``, ``'spectral_peak'``,
+        ``'aperiodic_exponent'`` and their builders: the *expected* Welch
+        spectrum of the recording, regions or ``'eeg'`` / ``'meg'`` sensors
+        with ``sensor_noise``, of the simulator's step linearised, on the
+        data's frequency grid) only; an unstable candidate scores as
+        diverged. ``'simulation'``: the statistic of ``n_draws`` simulated
         recordings. ``predict`` and ``simulate`` always simulate."""),
     Param("n_draws", "1", [Interval(Integral, 1, None, closed="left")],
           """    n_draws : int, default=1
         Simulated draws (independent noise, batched in one call) whose mean
         summary the objective compares with each row: the mean FC for FC
-        objectives, the pooled FCD density for FCD ones; objectives without
-        a summary average their loss over the draws. More draws: a less
+        objectives, the pooled FCD density for FCD ones, the mean log
+        spectrum (peak, exponent) for the spectrum objectives; objectives
+        without a summary average their loss over the draws. More draws: a less
         noisy estimate of the model's expected statistic, at ``n_draws``
         times the cost."""),
     Param("max_iter", "100", [Interval(Integral, 1, None, closed="left")],

@@ -20,6 +20,7 @@ from ._lead_field import lead_field
 from ._maps import resolve_maps
 from ._model import ec_mask
 from ._objectives import JointObjective, resolve_objective
+from ._sensor_moments import sample_interval
 from ._sim_config import sim_config
 
 __all__ = ["Stopping", "FitPlan", "make_plan", "start_point"]
@@ -198,22 +199,33 @@ def _constraints(given, backend, settings, names):
 
 
 def _check_statistic(model, objective, mode, sim, names):
-    """``fc_from='moments'`` needs fit(X), an FC objective, noise and no delays."""
+    """``fc_from='moments'`` needs fit(X), an FC or spectrum objective, noise and no delays."""
     p, spec = model.params, model.spec
     if p.get("fc_from", "simulation") != "moments":
         return
     if mode != "target":
         raise ValueError("fc_from='moments' compares FC with recordings: it needs fit(X) "
                          "(recordings as the target), not fit(X, y).")
-    if objective.from_moments is None:
+    fm = objective.from_moments
+    if fm is None:
         raise ValueError(
-            f"fc_from='moments' gives the model's FC, and objective {objective.name!r} needs "
-            "simulated recordings; use an FC objective ('fc_corr', 'fc_rmse', 'fc_lag_corr' "
-            "or a dict of them), or fc_from='simulation' with n_draws > 1 for an expected FCD.")
-    if model.sensors:
+            f"fc_from='moments' gives the model's expected FC or spectrum, and objective "
+            f"{objective.name!r} needs simulated recordings; use an FC objective ('fc_corr', "
+            "'fc_rmse', 'fc_lag_corr'), a spectrum objective ('log_psd', 'spectral_peak', "
+            "'aperiodic_exponent', or a dict of either), or fc_from='simulation' with n_draws "
+            "> 1 for an expected FCD or envelope FC.")
+    sensors = model.sensors
+    if sensors and getattr(fm, "region", True):
         raise ValueError(f"fc_from='moments' gives the sources' FC, not what the "
-                         f"{p['observation']!r} sensors see; use fc_from='simulation' "
-                         "(n_draws > 1 for an expected statistic).")
+                         f"{p['observation']!r} sensors see; use a spectrum objective "
+                         "('log_psd', 'spectral_peak', 'aperiodic_exponent'), or "
+                         "fc_from='simulation' (n_draws > 1 for an expected statistic).")
+    if hasattr(fm, "spectral_lags"):
+        if p["observation"] is not None and not sensors:
+            raise ValueError(f"fc_from='moments' models the spectrum of the monitored "
+                             f"variable or of EEG / MEG sensors, not of "
+                             f"observation={p['observation']!r}; simulate.")
+        sample_interval(sim)  # whole steps per sample
     if sim.delays is not None:
         raise ValueError("fc_from='moments' does not model conduction delays; drop distance "
                          "and speed, or simulate.")

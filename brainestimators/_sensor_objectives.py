@@ -11,15 +11,43 @@ fmin=1, fmax=40)`` and pass it as ``objective=``.
 A model's source signal has no known dipole moment, so the sensor scale is
 relative: the spectral distances profile out one global gain (a constant
 in log power, the same for every channel and frequency) unless told not to.
+
+The spectral objectives (not ``envelope_fc``) can also compare the data
+with the model's *expected* Welch spectrum (``fc_from='moments'``): their
+``from_moments`` turns the linearised model's autocovariance
+(:mod:`._sensor_moments`) into the same summary through
+:func:`~._expected_spectra.expected_log_psd`, and ``match`` compares two
+summaries.
 """
 
 import jax.numpy as jnp
 
+from ._expected_spectra import expected_log_psd
 from ._metrics import correlation, upper_triangle
 from ._objective_builders import preparable, rms
-from ._spectra import aperiodic_fit, envelope_fc, log_psd
+from ._spectra import aperiodic_fit, default_nperseg, envelope_fc, log_psd
 
 __all__ = ["log_psd_distance", "spectral_peak", "aperiodic_exponent", "envelope_fc_corr"]
+
+
+def _from_autocovariance(summarise, nperseg, sfreq, fmin, fmax):
+    """``from_moments``: the summary of the expected log spectrum in the band.
+
+    It reads ``m['autocov']`` (``(n_lags, n_channels)``, lags in samples)
+    and ``m['n_time']`` (for the default segment); ``spectral_lags(n_time)``
+    says how many lags it needs.
+    """
+
+    def segment(n_time):
+        return default_nperseg(n_time) if nperseg is None else int(nperseg)
+
+    def from_moments(m):
+        return summarise(*expected_log_psd(m["autocov"], segment(m["n_time"]), sfreq, fmin,
+                                           fmax))
+
+    from_moments.spectral_lags = segment
+    from_moments.region = False  # reads no region covariance
+    return from_moments
 
 
 def log_psd_distance(sfreq=1.0, fmin=None, fmax=None, nperseg=None, gain="profile"):
@@ -56,16 +84,20 @@ def log_psd_distance(sfreq=1.0, fmin=None, fmax=None, nperseg=None, gain="profil
     def prepare(target):
         return log_psd(target, nperseg, sfreq, fmin, fmax)[1]
 
-    def compare(prediction, lt):
-        diff = log_psd(prediction, nperseg, sfreq, fmin, fmax)[1] - lt
+    def match(lp, lt):
+        diff = lp - lt
         if gain == "profile":
             diff = diff - jnp.mean(diff)
         return rms(diff)
 
+    def compare(prediction, lt):
+        return match(prepare(prediction), lt)
+
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return preparable(loss, prepare, compare)
+    return preparable(loss, prepare, compare, match,
+                       _from_autocovariance(lambda f, lp: lp, nperseg, sfreq, fmin, fmax))
 
 
 def spectral_peak(sfreq=1.0, fmin=None, fmax=None, nperseg=None, temperature=0.02):
@@ -97,28 +129,29 @@ def spectral_peak(sfreq=1.0, fmin=None, fmax=None, nperseg=None, temperature=0.0
     True
     """
 
-    def summary(x):
-        f, lp = log_psd(x, nperseg, sfreq, fmin, fmax)
+    def features(f, lp):
         # peak_frequency's soft arg-max, from the log power (1e38 W overflows float32)
         w = jnp.exp((lp - lp.max(axis=0)) / temperature)
         w = w / jnp.sum(w, axis=0)
         peak = jnp.sum(f[:, None] * w, axis=0)
         power = jnp.sum(lp * w, axis=0)
-        return peak, power, (f[-1] - f[0]) if f.shape[0] > 1 else 1.0
+        return peak, power, jnp.asarray((f[-1] - f[0]) if f.shape[0] > 1 else 1.0)
 
     def prepare(target):
-        peak, power, _ = summary(target)
-        return peak, power
+        return features(*log_psd(target, nperseg, sfreq, fmin, fmax))
 
-    def compare(prediction, features):
-        peak, power, width = summary(prediction)
-        dp = power - features[1]
-        return rms((peak - features[0]) / width) + rms(dp - jnp.mean(dp))
+    def match(model, data):
+        dp = model[1] - data[1]
+        return rms((model[0] - data[0]) / data[2]) + rms(dp - jnp.mean(dp))
+
+    def compare(prediction, data):
+        return match(prepare(prediction), data)
 
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return preparable(loss, prepare, compare)
+    return preparable(loss, prepare, compare, match,
+                       _from_autocovariance(features, nperseg, sfreq, fmin, fmax))
 
 
 def aperiodic_exponent(sfreq=1.0, fmin=None, fmax=None, nperseg=None, exclude=None):
@@ -138,17 +171,23 @@ def aperiodic_exponent(sfreq=1.0, fmin=None, fmax=None, nperseg=None, exclude=No
     0.0
     """
 
-    def prepare(target):
-        f, lp = log_psd(target, nperseg, sfreq, fmin, fmax, per_channel=True)
+    def exponent(f, lp):
         return aperiodic_fit(f, lp, exclude)[1]
 
-    def compare(prediction, exponent):
-        return rms(prepare(prediction) - exponent)
+    def prepare(target):
+        return exponent(*log_psd(target, nperseg, sfreq, fmin, fmax, per_channel=True))
+
+    def match(model, data):
+        return rms(model - data)
+
+    def compare(prediction, data):
+        return match(prepare(prediction), data)
 
     def loss(prediction, target):
         return compare(prediction, prepare(target))
 
-    return preparable(loss, prepare, compare)
+    return preparable(loss, prepare, compare, match,
+                       _from_autocovariance(exponent, nperseg, sfreq, fmin, fmax))
 
 
 def envelope_fc_corr(sfreq=1.0, fmin=0.04, fmax=0.1, as_loss=False):
