@@ -130,6 +130,11 @@ class Observation:
         """Whether it reads channels through a lead field (``params['lead_field']``)."""
         return self.module.sensors
 
+    @property
+    def reference(self):
+        """Whether the channels are re-referenced to their average (EEG)."""
+        return getattr(self.module, "reference", False)
+
     def __call__(self, n, monitor, params=None):
         """The observation module of ``n`` regions monitoring ``monitor``."""
         return self.module(n, monitor, params)

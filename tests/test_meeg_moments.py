@@ -21,7 +21,8 @@ from brainestimators import (
 from brainestimators._evaluator import Evaluator, unbox
 from brainestimators._expected_spectra import expected_welch
 from brainestimators._layout import expand
-from brainestimators._plan import make_plan, start_point
+from brainestimators._border import model_of, setup
+from brainestimators._plan import make_plan
 from brainestimators._sensor_moments import autocovariance
 from brainestimators._spectra import log_psd, welch
 
@@ -69,7 +70,7 @@ def test_analytic_sensor_psd_is_the_mean_of_simulations(family, observation, sen
     0.049 / 0.011, Linear regions (no observation) 0.049 / 0.013."""
     est = _est(family, observation, sensor_noise=sensor_noise)
     n_cols = N if observation is None else M  # the regions themselves, or channels
-    plan = make_plan(est._model(), "target", N_TIME, n_cols, fitting=False)
+    plan = make_plan(model_of(est, fitting=False), "target", N_TIME, n_cols, fitting=False)
     p = expand(plan.config.fitted, jnp.zeros(0), plan.fixed)
     _, expected = expected_welch(autocovariance(plan.config.sim, p, NPERSEG), NPERSEG, 200.0)
     expected = np.asarray(expected)[1:]
@@ -94,9 +95,9 @@ def test_expected_spectrum_loss_gradient_forward_and_reverse(build, monkeypatch)
     est = _est("Hopf", "eeg", fc_from="moments",
                objective=build(sfreq=200.0, fmin=2, fmax=40, nperseg=NPERSEG),
                bounds={"a": (-0.05, -0.005), "w": (2 * np.pi * 5 / 1000, 2 * np.pi * 15 / 1000)})
-    plan, _, target, _ = est._plan(est._model(), X, None, reset=True)
+    plan, _, target, _ = setup(est, model_of(est), X, None, reset=True)
     lo, hi = (jnp.asarray(v, jnp.float32) for v in (plan.layout.lo_flat, plan.layout.hi_flat))
-    z0 = unbox(jnp.asarray(start_point(est._model(), plan), jnp.float32), lo, hi)
+    z0 = unbox(jnp.asarray(plan.x0, jnp.float32), lo, hi)
     target = jnp.asarray(target, jnp.float32)
     key = jax.random.key(0)
     f = jax.jit(lambda z: plan.evaluator.loss_z_fn(z, lo, hi, plan.fixed, None, target, key))
