@@ -38,7 +38,8 @@ from sklearn.model_selection import LeaveOneOut, cross_val_score
 
 import brainestimators as be
 from brainestimators._heldout import corr_upper, fc_of, fcd_ks, fcd_values
-from brainestimators._main import compare_models, load, print_comparison
+from brainestimators._main import compare_models, load
+from brainestimators._main_report import print_comparison
 
 PUBLISHED = [
     ("neurolib ALN, GW (80 cortical AAL2), FC corr", "in-sample", 0.58),

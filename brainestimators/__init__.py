@@ -24,7 +24,8 @@ from ._sensor_objectives import (aperiodic_exponent, envelope_fc_corr, log_psd_d
                                  spectral_peak)
 from ._scoring import ObjectiveScorer, get_scorer, get_scorers, make_objective_scorer
 from ._maps import MAPS, surrogate_maps
-from ._moments import check_stable, hopf_system, linear_system, lyapunov, stationary_moments
+from ._lyapunov import check_stable, lyapunov
+from ._moments import hopf_system, linear_system, stationary_moments
 from ._simulation import KeyedWhiteNoise
 from ._profiles import profile_loss
 from ._map_null import MapNullTest, map_null_test

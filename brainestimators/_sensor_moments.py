@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from ._linearise import step_system
-from ._moments import lyapunov
+from ._lyapunov import lyapunov
 from ._observations import get_observation
 
 __all__ = ["readout", "sample_interval", "autocovariance", "compiled_autocovariance"]

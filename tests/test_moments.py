@@ -8,11 +8,10 @@ import scipy.linalg
 
 from brainestimators import HopfRegressor
 from brainestimators._metrics import functional_connectivity
+from brainestimators._lyapunov import check_stable, lyapunov
 from brainestimators._moments import (
-    check_stable,
     discrete_moments,
     hopf_system,
-    lyapunov,
     model_moments,
     stationary_moments,
 )

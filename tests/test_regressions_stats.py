@@ -131,7 +131,7 @@ def test_main_job_profile_figure_is_in_the_tables_units():
 
     from sklearn.utils import Bunch
 
-    from brainestimators._main import _profile_panel
+    from brainestimators._main_report import profile_panel as _profile_panel
 
     prof = Bunch(name="a", grid=np.array([-1e-4, -2.5e-5, 5e-5]), loss=np.array([0.3, 0.1, 0.2]))
     est = SimpleNamespace(best_params_={"a": -2e-5})
