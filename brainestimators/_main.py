@@ -385,13 +385,16 @@ def main(argv=None):
                    help="gradient steps (default: the recipe's) or generations of a global "
                         "derivative-free fit (default 8)")
     p.add_argument("--n-sample", type=int, default=8, help="candidates per generation")
-    p.add_argument("--trials", type=int, default=4,
-                   help="noise draws averaged for the FC and pooled for the FCD")
+    p.add_argument("--trials", type=int, default=None,
+                   help="noise draws averaged for the FC and pooled for the FCD (default 4; "
+                        "--model ec: 16)")
     p.add_argument("--batch-size", type=_positive_int, default=None,
                    help="folds fitted together (default all; lower it to save memory)")
     p.add_argument("--out", default="brainestimators_output", help="folder for results")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
+    if args.trials is None and args.model != "ec":
+        args.trials = 4
     if args.data == "eeg":
         from ._main_eeg import main as eeg_main  # MNE and fooof load only for this job
 
