@@ -7,16 +7,17 @@ FCD (the similarity of 30-TR windows' FCs, compared as a distribution by
 
 - the FC's *contrast* (the spread of its off-diagonal values). ``fc_corr`` is
   blind to it: on HCP the EC fitted to ``fc_corr`` alone has edges of spread
-  0.07 against the data's 0.23, so its windows' FCs are mostly sampling noise
-  and the FCD sits near 0.1 (the data's near 0.35-0.5; KS 0.92). Fitting the
-  EC to ``fc_rmse`` (the FC's values) gives the contrast (spread 0.20) at a
-  held-out FC of 0.803 instead of 0.816: that is the job's EC objective;
+  0.08 against the data's 0.24, so its windows' FCs are mostly sampling noise
+  and its FCD sits near 0.1 (the data's 0.44; KS 0.92, and still 0.78 at the
+  best time scale). Fitting the EC to ``fc_corr + fc_rmse`` (the FC's values
+  too) gives the contrast (spread 0.18) at a held-out analytic FC of 0.806
+  instead of 0.816: that is the job's EC objective;
 - the model's *speed*. Scaling the bifurcation parameter ``a`` and the
   coupling ``k`` by one factor ``m`` (the EC and the intrinsic frequencies
   ``w`` fixed) makes the linearised dynamics about ``m`` times faster: the FC
-  barely moves (HCP, factors 1-6: held-out FC within 0.01) while the windows
-  see more independent samples and the FCD rises (mean 0.29 at ``m = 1`` to
-  0.53 at ``m = 6``).
+  barely moves (HCP, factors 1-6: held-out expected FC 0.800-0.806) while
+  the windows see more independent samples and the FCD rises (mean 0.26 at
+  ``m = 1`` to 0.48 at ``m = 6``; held-out KS 0.49 at 1, 0.26 at 3).
 
 :func:`choose_timescale` picks ``m`` from :data:`FACTORS` by simulation on the
 training subjects only: each factor's ``n_draws`` recordings, scored as the
@@ -28,9 +29,9 @@ rose once over the factors in every HCP fold; the largest factors cost the
 most: the integration step shrinks with ``k``). The noise is set by :data:`LINEAR_NOISE`
 relative to ``|a|`` so that the simulated nonlinear Hopf model is in the
 regime its analytic fit describes (its simulated mean FC then equals the
-analytic FC: HCP, 16 draws, 0.800 against 0.803; at the recipe's noise,
-6e-4, the model is far into its nonlinear regime and the same EC's mean FC
-falls to 0.756).
+analytic FC: HCP, 16 draws, 0.806 and 0.806; at the recipe's noise, 6e-4,
+the model is far into its nonlinear regime and the same EC's mean FC falls
+to 0.756, its FCD KS is 0.63). Figures: ``benchmarks/bench_ec_timescale.py``.
 
 :func:`expected_scores` is what a held-out subject is scored with: the FC
 correlation of the mean FC of ``n_draws`` simulations (the model's expected
