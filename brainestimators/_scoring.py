@@ -75,9 +75,9 @@ class ObjectiveScorer:
     and with y otherwise. The one exception: a ``fit(X)`` model fitted to
     this same objective with ``fc_from='moments'`` or ``n_draws > 1`` is
     scored by its expected statistic (its own ``score``: the analytic FC, or
-    the mean FC / pooled FCD of its draws), as it was fitted. Recordings and trajectories are scored row by row and
-    averaged; readouts are scored over all rows at once. A diverged
-    simulation scores ``-inf``.
+    the mean FC / pooled FCD of its draws), as it was fitted. Recordings
+    and trajectories are scored row by row and averaged; readouts are
+    scored over all rows at once. A diverged simulation scores ``-inf``.
 
     Examples
     --------
