@@ -23,7 +23,11 @@ What it runs (every FC figure held-out, leave-one-subject-out):
    (``ec_alpha``; the first value is the EC model's).
 
 The global and EC fits and the simulation at the EC are the main job's
-``--model ec`` (``brainestimators/_main_ec.py``), imported from there.
+``--model ec`` (``brainestimators/_main_ec.py``), imported from there, with
+this script's EC objective (``--ec-objective``, default ``fc_corr``). The
+main job itself now fits the EC to ``fc_corr + fc_rmse`` and chooses the time
+scale on the training FCD (``brainestimators/_ec_timescale.py``: HCP FC 0.806
+with FCD KS 0.281); the FCD stage below is the earlier alternative.
 
 Run ``python benchmarks/bench_moments.py [--data hcp gw] [--parts speed draws
 folds] [--alphas 0 0.1 1] [--ec-objective fc_lag_corr] [--no-fcd-stage]``;

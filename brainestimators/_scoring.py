@@ -42,6 +42,19 @@ def cached_predict(est, X):
     return pred
 
 
+def _scores_expected(est, objective):
+    """Whether ``est`` was fitted to ``objective`` through its expected statistic
+    (``fc_from='moments'`` or ``n_draws > 1``): then its own ``score`` is that
+    objective's expected-statistic score."""
+    if getattr(est, "fc_from", "simulation") != "moments" and getattr(est, "n_draws", 1) <= 1:
+        return False
+    try:
+        name = resolve_objective(est.objective).name
+    except (TypeError, ValueError):
+        return False
+    return name == objective.name and name != "custom"
+
+
 def _row_loss(objective):
     return _ROW_LOSS.get(objective, lambda: jax.jit(jax.vmap(objective.loss)))
 
@@ -57,12 +70,15 @@ class ObjectiveScorer:
 
     Notes
     -----
-    ``scorer(estimator, X, y=None)`` compares ``estimator.predict(X)`` with
-    X itself for a model fitted with ``fit(X)`` (after the pipeline's
-    transformers, for a :class:`~sklearn.pipeline.Pipeline`) and with y
-    otherwise. Recordings and trajectories are scored row by row and
-    averaged; readouts are scored over all rows at once. A diverged
-    simulation scores ``-inf``.
+    ``scorer(estimator, X, y=None)`` compares ``estimator.predict(X)`` (one
+    simulated draw) with X itself for a model fitted with ``fit(X)`` (after
+    the pipeline's transformers, for a :class:`~sklearn.pipeline.Pipeline`)
+    and with y otherwise. The one exception: a ``fit(X)`` model fitted to
+    this same objective with ``fc_from='moments'`` or ``n_draws > 1`` is
+    scored by its expected statistic (its own ``score``: the analytic FC, or
+    the mean FC / pooled FCD of its draws), as it was fitted. Recordings
+    and trajectories are scored row by row and averaged; readouts are
+    scored over all rows at once. A diverged simulation scores ``-inf``.
 
     Examples
     --------
@@ -85,6 +101,8 @@ class ObjectiveScorer:
             final = estimator[-1]
             Xt = estimator[:-1].transform(X) if len(estimator) > 1 else X
         mode = getattr(final, "fit_mode_", "target" if y is None else "readout")
+        if mode == "target" and _scores_expected(final, self.objective):
+            return float(final.score(Xt))
         pred = np.asarray(cached_predict(final, Xt), dtype=np.float64)
         target = np.asarray(Xt if mode == "target" else y, dtype=np.float64)
         if mode == "readout":

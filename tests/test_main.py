@@ -82,7 +82,8 @@ def test_global_model_on_each_backend(tmp_path, backend):
 
 def test_ec_model_reports_analytic_and_simulated_scores(tmp_path, capsys):
     # --model ec: global fit (all folds at once) and EC fit per fold through the
-    # analytic FC, one step each; the nonlinear model simulated at the fitted EC
+    # analytic FC, one step each; the time scale chosen on the training subjects by
+    # simulation; the nonlinear model's expected FC and pooled FCD at those parameters
     assert main(["--data", "synthetic", "--model", "ec", "--max-iter", "1", "--trials", "1",
                  "--quiet", "--out", str(tmp_path)]) == 0
     result, folds = _folds(tmp_path)
@@ -92,9 +93,16 @@ def test_ec_model_reports_analytic_and_simulated_scores(tmp_path, capsys):
         for name in ("global_fc_analytic", "ec_fc_analytic", "ec_fc_sim"):
             assert math.isfinite(fold[name]) and -1.0 <= fold[name] <= 1.0, (name, fold)
         assert 0.0 <= fold["ec_fcd_ks_sim"] <= 1.0
+        assert -1.0 <= fold["ec_fc_one_draw"] <= 1.0
+        table = fold["time_scale_table"]
+        factors = [r["factor"] for r in table]
+        assert factors[0] == 1.0 and factors == sorted(factors) and len(factors) >= 2
+        chosen = min(table, key=lambda r: r["loss"])["factor"]
+        assert math.isclose(fold["time_scale"], chosen, rel_tol=1e-5)
         assert fold["n_weights"] == 190  # the synthetic SC's 20 x 19 / 2 pairs, all > 0
         assert all(math.isfinite(ref[k]) for k in ("sc_baseline", "ceiling", "fcd_reference"))
     printed = capsys.readouterr().out
-    assert "ANALYTIC FC" in printed and "SIMULATED at the fitted EC" in printed
+    assert "ANALYTIC FC" in printed and "SIMULATED at those parameters" in printed
+    assert "expected statistics of 1 noise draws" in printed
     mean = next(line for line in printed.splitlines() if line.startswith("mean"))
-    assert len(mean.split()) == 8 and all(math.isfinite(float(v)) for v in mean.split()[1:])
+    assert len(mean.split()) == 10 and all(math.isfinite(float(v)) for v in mean.split()[1:])

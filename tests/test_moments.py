@@ -184,6 +184,31 @@ def test_n_draws_compares_the_mean_fc_of_the_draws():
     assert np.isclose(est.score(d.bold[2:]), expected, atol=1e-4)
 
 
+def test_scorers_of_the_fitted_objective_score_the_expected_statistic():
+    """get_scorer(est.objective) scores as est.score (the draws' mean FC, or the analytic
+    FC); another objective's scorer scores predict's one draw."""
+    from _data import whole_brain_hopf
+    from sklearn.model_selection import cross_val_score
+
+    from brainestimators import get_scorer
+
+    d = _cohort()
+    for kw in ({"n_draws": 4}, {"fc_from": "moments"}):
+        est = whole_brain_hopf(d, max_iter=1, **kw).fit(d.bold[:2])
+        assert est.objective == "fc_corr"
+        assert np.isclose(get_scorer("fc_corr")(est, d.bold[2:]), est.score(d.bold[2:]))
+        cv = cross_val_score(whole_brain_hopf(d, max_iter=1, **kw), d.bold, cv=3,
+                             scoring=get_scorer("fc_corr"))
+        assert np.allclose(cv, cross_val_score(whole_brain_hopf(d, max_iter=1, **kw), d.bold,
+                                               cv=3))
+    from brainestimators._objectives import OBJECTIVES
+
+    rmse = OBJECTIVES["fc_rmse"]
+    pred = est.predict(d.bold[2:])  # one draw
+    one_draw = float(rmse.score(rmse.loss(jnp.asarray(pred[0]), jnp.asarray(d.bold[2]))))
+    assert np.isclose(get_scorer("fc_rmse")(est, d.bold[2:]), one_draw, atol=1e-5)
+
+
 # -- effective connectivity ------------------------------------------------------
 def _ec_problem(n=5, seed=0):
     """A 5-region truth whose EC differs from the 'SC' the model is given."""
