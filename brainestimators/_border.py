@@ -39,10 +39,15 @@ def model_of(est, fitting=True):
     """
     est._validate_params()  # scikit-learn's parameter constraints
     params = est.get_params(deep=False)
+    key = params["model"] if est._family is None else est._family
+    return make_model(key, _model_values(est, params), params, fitting)
+
+
+def _model_values(est, params):
+    """The model-parameter values as given (numbers, arrays or names of derived values)."""
     if est._family is None:
-        return make_model(params["model"], dict(params["model_params"] or {}), params, fitting)
-    return make_model(est._family, {n: params[n] for n in est._model_param_names}, params,
-                      fitting)
+        return dict(params["model_params"] or {})
+    return {n: params[n] for n in est._model_param_names}
 
 
 def recordings(est, model, X, reset):
@@ -208,7 +213,8 @@ def store_fit(est, plan, res, r, ndim, row_fixed=None, batched_by=None):
                              if e.target == name and e.map_index is not None]
                       for name in est.maps_}
     est.derived_params_ = {name: np.asarray(fixed[name], dtype=float)
-                           for name in derived_names(model_of(est).values)}
+                           for name in derived_names(
+                               _model_values(est, est.get_params(deep=False)))}
     est.restart_losses_ = np.asarray(res.loss[r:r + 1], float)
     est.restart_spread_ = plan.layout.unflatten(np.zeros(plan.layout.size))
     for name in UNCERTAINTY_ATTRIBUTES:  # none from an earlier fit
